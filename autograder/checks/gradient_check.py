@@ -1,0 +1,173 @@
+"""Graded checks for the ``gradient_check`` assignment.
+
+The student's numerical-gradient code is run (in the sandbox) on smooth test
+functions whose gradients the grader knows in closed form; see
+``probes.smooth_scalar`` and ``probes.smooth_array``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.checks.framework import (Case, Output, Tolerance, Verdict, as_array, compare_array,
+                                         matches_reference, split_points)
+from autograder.mistakes import catalogue
+from autograder.references import gradient_check as reference
+from autograder.sandbox import probes
+
+FUNCTIONS = ("rel_error", "eval_numerical_gradient", "eval_numerical_gradient_array", "grad_check_sparse")
+POINTS = {"rel_error": 5.0, "eval_numerical_gradient": 10.0, "eval_numerical_gradient_array": 10.0,
+          "grad_check_sparse": 10.0}
+
+EXACT = Tolerance(rtol=1e-9, atol=1e-15)
+# Differences between correct implementations are round-off in f(x+h) - f(x-h), about
+# 1e-16 / h relative; the O(h) error of a forward difference is four orders larger.
+GRADIENT = Tolerance(rtol=1e-7, atol=1e-9)
+UNCHANGED = Tolerance(rtol=0.0, atol=0.0)
+
+
+def _rel_error_cases(rng) -> list[Case]:
+    def case(name, x, y):
+        judge = matches_reference(reference, [Output("return", "the relative error", scalar=True)], EXACT)
+        return Case(f"rel_error: {name}", "rel_error", "call",
+                    {"function": "rel_error", "args": [x, y]}, judge,
+                    setting=f"`rel_error(x, y)` with x, y of shape {np.shape(x)} ({name})")
+
+    a = rng.standard_normal((4, 5))
+    b = a + rng.standard_normal((4, 5)) * 1e-3
+    zeros_somewhere = a.copy()
+    zeros_somewhere[0, :2] = 0.0
+    return [
+        case("close arrays", a, b),
+        case("scale 1e6", a * 1e6, b * 1e6 + 1.0),
+        case("both zero in places", zeros_somewhere, np.where(zeros_somewhere == 0, 0.0, b)),
+        case("float32", a.astype(np.float32), b.astype(np.float32)),
+        case("one outlier", a, np.where(np.arange(20).reshape(4, 5) == 7, a + 1.0, a)),
+    ]
+
+
+def _smooth_inputs(rng, shape):
+    x = rng.uniform(-2, 2, size=shape)
+    c = rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1, 1], size=shape)
+    d = rng.uniform(0.5, 2.0, size=shape)
+    return x, c, d
+
+
+def _gradient_cases(rng) -> list[Case]:
+    outputs = [Output("grad", "the numerical gradient"), Output("x_after", "x after the call")]
+    cases = []
+    for name, shape, h, strided in (("vector", (6,), None, False), ("matrix, h = 1e-4", (3, 4), 1e-4, False),
+                                    ("3-d array", (2, 3, 2), None, False),
+                                    ("non-contiguous x", (3, 4), 1e-4, True)):
+        x, c, d = _smooth_inputs(rng, shape)
+        inputs = {"x": x, "c": c, "d": d}
+        if h is not None:
+            inputs["h"] = h
+        if strided:
+            inputs["strided"] = True
+        shown = f"h={h:g}" if h is not None else "default h"
+        cases.append(Case(f"eval_numerical_gradient: {name}", "eval_numerical_gradient", "numerical_gradient",
+                          inputs, matches_reference(reference, outputs, GRADIENT),
+                          setting=(f"`eval_numerical_gradient(f, x, {shown})` with x of shape {shape}"
+                                   f"{' (a non-contiguous view)' if strided else ''} and "
+                                   f"f(x) = sum(c·sin(x)) + sum(d·x³)/3")))
+    for name, (n, k, m), h in (("2x3 @ 3x4", (2, 3, 4), None), ("5x4 @ 4x3, h = 1e-4", (5, 4, 3), 1e-4),
+                               ("1x6 @ 6x2", (1, 6, 2), None)):
+        x = rng.uniform(-1, 1, size=(n, k))
+        inputs = {"x": x, "m": rng.standard_normal((k, m)) * 0.7, "df": rng.standard_normal((n, m))}
+        if h is not None:
+            inputs["h"] = h
+        shown = f"h={h:g}" if h is not None else "default h"
+        cases.append(Case(f"eval_numerical_gradient_array: {name}", "eval_numerical_gradient_array",
+                          "numerical_gradient_array", inputs, matches_reference(reference, outputs, GRADIENT),
+                          setting=f"`eval_numerical_gradient_array(f, x, df, {shown})` with f(x) = tanh(x @ m), x {n}x{k}"))
+    return cases
+
+
+def _sparse_cases(rng) -> list[Case]:
+    cases = []
+    for name, shape, num_checks, h in (("vector of 40", (40,), 10, 1e-5), ("8x9 matrix", (8, 9), 7, 1e-4),
+                                       ("3x4x5 array", (3, 4, 5), 12, 1e-5)):
+        x, c, d = _smooth_inputs(rng, shape)
+        exact = c * np.cos(x) + d * x**2
+        # Wrong by a different relative amount at every coordinate, so each error
+        # value identifies its coordinate.
+        analytic = exact * (1 + np.logspace(-6, -2, exact.size).reshape(shape) * rng.permutation(exact.size).reshape(shape) / exact.size)
+        inputs = {"x": x, "c": c, "d": d, "analytic_grad": analytic, "num_checks": num_checks, "h": h,
+                  "seed": 3, "other_seed": 11}
+        cases.append(Case(f"grad_check_sparse: {name}", "grad_check_sparse", "sparse_gradient_check", inputs,
+                          _judge_sparse, setting=(f"`grad_check_sparse(f, x, analytic_grad, num_checks={num_checks}, "
+                                                  f"h={h:g}, seed=3)` with x of shape {shape}")))
+    return cases
+
+
+def _per_coordinate_errors(inputs, *, forward=False, absolute=False) -> np.ndarray:
+    """The error grad_check_sparse would report at each coordinate, for every coordinate."""
+    x, c, d, h = inputs["x"], inputs["c"], inputs["d"], inputs["h"]
+    f = lambda z: probes.smooth_scalar(z, c, d)
+    values = np.empty(x.size)
+    f_here = f(x)
+    for i in range(x.size):
+        z = x.copy()
+        z.flat[i] = x.flat[i] + h
+        f_plus = f(z)
+        z.flat[i] = x.flat[i] - h
+        f_minus = f(z)
+        numeric = (f_plus - f_here) / h if forward else (f_plus - f_minus) / (2 * h)
+        analytic = inputs["analytic_grad"].flat[i]
+        diff = abs(numeric - analytic)
+        values[i] = diff if absolute else diff / max(1e-8, abs(numeric) + abs(analytic))
+    return values
+
+
+def _all_members(values: np.ndarray, candidates: np.ndarray, rtol: float) -> bool:
+    if values.ndim != 1:
+        return False
+    return all(np.any(np.abs(candidates - v) <= rtol * np.abs(candidates) + 1e-9) for v in values)
+
+
+def _judge_sparse(case: Case, received: dict) -> Verdict:
+    inputs = case.inputs
+    n = int(inputs["num_checks"])
+    arrays = {}
+    for key, what in (("first", "the returned errors"), ("again", "the errors from a second call with the same seed"),
+                      ("other_seed", "the errors with another seed"), ("x_after", "x after the calls")):
+        value, problem = as_array(received.get(key), what)
+        if problem:
+            return Verdict(False, f"{case.setting}: {problem}")
+        arrays[key] = value
+    problem = compare_array(arrays["x_after"], inputs["x"], UNCHANGED, "x after the calls")
+    if problem:
+        mistake = next(m for m in catalogue.CATALOGUE if m.id == "sparse-x-not-restored")
+        return Verdict(False, f"{case.setting}: {problem}", mistake.text())
+    first = arrays["first"].reshape(-1) if arrays["first"].ndim <= 1 else arrays["first"]
+    if first.shape != (n,):
+        return Verdict(False, f"{case.setting}: returned an array of shape {arrays['first'].shape}; "
+                              f"expected shape ({n},), one error per check")
+    problem = compare_array(arrays["again"].reshape(-1), first, UNCHANGED, "a second call with the same seed")
+    if problem:
+        return Verdict(False, f"{case.setting}: the result is not reproducible under a fixed seed: {problem}")
+    correct = _per_coordinate_errors(inputs)
+    if _all_members(first, correct, 1e-4):
+        if np.array_equal(np.sort(arrays["other_seed"].reshape(-1)), np.sort(first)):
+            return Verdict(False, f"{case.setting}: seed=11 picked exactly the same coordinates as seed=3; "
+                                  f"the seed argument must drive the choice of coordinates")
+        return Verdict(True, "every returned error is the centred-difference relative error at some coordinate")
+    diagnosis = None
+    for mistake_id, kwargs in (("sparse-forward-difference", {"forward": True}),
+                               ("sparse-absolute-error", {"absolute": True})):
+        if _all_members(first, _per_coordinate_errors(inputs, **kwargs), 1e-4):
+            diagnosis = next(m for m in catalogue.CATALOGUE if m.id == mistake_id).text()
+            break
+    stray = [float(v) for v in first if not np.any(np.abs(correct - v) <= 1e-4 * np.abs(correct) + 1e-9)]
+    return Verdict(False, (f"{case.setting}: {len(stray)} of {n} returned values are not the relative error "
+                           f"|numeric - analytic| / max(1e-8, |numeric| + |analytic|) at any coordinate "
+                           f"(first such value {stray[0]:.6g}; the errors at the coordinates range from "
+                           f"{correct.min():.3g} to {correct.max():.3g}, computed by the grader with centred "
+                           f"differences and the same h)"), diagnosis)
+
+
+def build_cases() -> list[Case]:
+    rng = np.random.default_rng(9)
+    cases = _rel_error_cases(rng) + _gradient_cases(rng) + _sparse_cases(rng)
+    return split_points(cases, POINTS)

@@ -1,0 +1,183 @@
+"""The catalogue of named mistakes, as data.
+
+Each entry names a graded function, a variant of it (the knobs passed to the
+function of the same name in ``variants``), a short title and an explanation
+addressed to the student. When a test fails and the student's output matches
+the variant's output on the same input (or, for random functions, the
+variant's statistics), the test's ``diagnosis`` is the title and explanation.
+
+To add a mistake: add one ``Mistake(...)`` line here; add a knob to
+``variants`` only if no existing knob expresses it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Mistake:
+    function: str
+    id: str
+    title: str
+    explanation: str
+    knobs: dict = dataclasses.field(default_factory=dict)
+
+    def text(self) -> str:
+        return f"{self.title}: {self.explanation}"
+
+
+CATALOGUE: tuple[Mistake, ...] = (
+    # ----------------------------------------------------------- gradient_check
+    Mistake("rel_error", "rel-error-no-floor", "relative error without the 1e-8 floor",
+            "divide by max(1e-8, |x| + |y|) so that two zeros give 0, not NaN", {"no_floor": True}),
+    Mistake("rel_error", "rel-error-mean", "mean instead of max",
+            "the relative error of two arrays is the largest elementwise error, not the average", {"mean_not_max": True}),
+    Mistake("rel_error", "rel-error-one-sided", "one-sided denominator",
+            "the denominator is |x| + |y|, symmetric in both arguments, not |y| alone", {"denominator_one_side": True}),
+    Mistake("eval_numerical_gradient", "forward-difference", "forward instead of centred differences",
+            "(f(x+h) - f(x)) / h has error O(h); (f(x+h) - f(x-h)) / 2h has error O(h²)", {"forward": True}),
+    Mistake("eval_numerical_gradient", "no-halving", "centred difference divided by h instead of 2h",
+            "the two evaluations are 2h apart, so divide by 2h", {"no_halving": True}),
+    Mistake("eval_numerical_gradient", "x-not-restored", "x not restored",
+            "after evaluating f at x ± h, put the original value back; the caller's x must be unchanged",
+            {"not_restored": True}),
+    Mistake("eval_numerical_gradient_array", "forward-difference-array", "forward instead of centred differences",
+            "(f(x+h) - f(x)) / h has error O(h); use (f(x+h) - f(x-h)) / 2h", {"forward": True}),
+    Mistake("eval_numerical_gradient_array", "ignores-df", "upstream gradient df ignored",
+            "the gradient is of sum(f(x) * df): weight the difference by df before summing", {"ignores_df": True}),
+    Mistake("eval_numerical_gradient_array", "x-not-restored-array", "x not restored",
+            "after evaluating f at x ± h, put the original value back", {"not_restored": True}),
+    Mistake("eval_numerical_gradient_array", "no-halving-array", "centred difference divided by h instead of 2h",
+            "the two evaluations are 2h apart, so divide by 2h", {"no_halving": True}),
+    Mistake("grad_check_sparse", "sparse-absolute-error", "absolute instead of relative error",
+            "return |numeric - analytic| / max(1e-8, |numeric| + |analytic|)", {"absolute_error": True}),
+    Mistake("grad_check_sparse", "sparse-forward-difference", "forward instead of centred differences",
+            "use (f(x+h) - f(x-h)) / 2h for the numerical derivative", {"forward": True}),
+    Mistake("grad_check_sparse", "sparse-x-not-restored", "x not restored",
+            "after evaluating f at x ± h, put the original value back", {"not_restored": True}),
+    # --------------------------------------------------------------- optimizers
+    Mistake("sgd", "sgd-ascent", "gradient ascent",
+            "the step goes against the gradient: w - learning_rate * dw", {"ascent": True}),
+    Mistake("sgd", "sgd-ignores-config", "learning rate from config ignored",
+            "read learning_rate from config (use setdefault for the default)", {"fixed_learning_rate": True}),
+    Mistake("sgd_momentum", "velocity-not-stored", "velocity not stored",
+            "save the new velocity in config['velocity'] so the next step can build on it; "
+            "without it momentum is plain SGD", {"forget_velocity": True}),
+    Mistake("sgd_momentum", "momentum-dampened", "velocity as a moving average",
+            "v = momentum * v + dw (or v = momentum * v - lr * dw), not momentum * v + (1 - momentum) * dw",
+            {"dampened": True}),
+    Mistake("sgd_momentum", "momentum-ascent", "step along the velocity with the wrong sign",
+            "with v = momentum * v + dw the update is w - learning_rate * v", {"ascent": True}),
+    Mistake("nesterov_momentum", "nesterov-as-momentum", "Nesterov done as plain momentum",
+            "in the look-ahead variables the update is w - mu * v_old + (1 + mu) * v_new, not w + v_new",
+            {"plain_momentum": True}),
+    Mistake("nesterov_momentum", "nesterov-velocity-not-stored", "velocity not stored",
+            "save v_new in config['velocity']", {"forget_velocity": True}),
+    Mistake("nesterov_momentum", "nesterov-sign", "sign error in the look-ahead correction",
+            "the update is w - mu * v_old + (1 + mu) * v_new", {"sign_error": True}),
+    Mistake("adagrad", "adagrad-eps-inside-sqrt", "epsilon inside the square root",
+            "divide by sqrt(cache) + epsilon, not sqrt(cache + epsilon): with small gradients the two differ hugely",
+            {"eps_inside_sqrt": True}),
+    Mistake("adagrad", "adagrad-cache-not-stored", "cache not stored",
+            "accumulate the squared gradients across calls in config['cache']", {"forget_cache": True}),
+    Mistake("adagrad", "adagrad-no-sqrt", "square root missing",
+            "scale by 1 / (sqrt(cache) + epsilon), not 1 / cache", {"no_sqrt": True}),
+    Mistake("rmsprop", "rmsprop-like-adagrad", "RMSProp accumulating like AdaGrad",
+            "RMSProp keeps a leaky average, cache = decay_rate * cache + (1 - decay_rate) * dw**2, not a running sum",
+            {"like_adagrad": True}),
+    Mistake("rmsprop", "rmsprop-eps-inside-sqrt", "epsilon inside the square root",
+            "divide by sqrt(cache) + epsilon, not sqrt(cache + epsilon)", {"eps_inside_sqrt": True}),
+    Mistake("rmsprop", "rmsprop-decay-swapped", "decay rate on the wrong term",
+            "cache = decay_rate * cache + (1 - decay_rate) * dw**2", {"decay_swapped": True}),
+    Mistake("rmsprop", "rmsprop-cache-not-stored", "cache not stored",
+            "save the new cache in config['cache']", {"forget_cache": True}),
+    Mistake("adam", "adam-no-bias-correction", "Adam without bias correction",
+            "m and v start at zero, so divide them by (1 - beta1**t) and (1 - beta2**t); "
+            "without that the first steps are far too small", {"bias_correction": False}),
+    Mistake("adam", "adam-eps-inside-sqrt", "epsilon inside the square root",
+            "divide by sqrt(v_hat) + epsilon, not sqrt(v_hat + epsilon)", {"eps_inside_sqrt": True}),
+    Mistake("adam", "adam-t-after-use", "t incremented after it is used",
+            "increment t before the bias correction, so the first step uses t = 1 (t = 0 divides by zero)",
+            {"increment_after_use": True}),
+    Mistake("adam", "adam-t-not-stored", "t not stored",
+            "save the incremented t in config['t'], otherwise the bias correction stays at its first-step value",
+            {"forget_t": True}),
+    Mistake("adam", "adam-betas-swapped", "beta1 and beta2 swapped",
+            "beta1 (0.9) averages the gradient, beta2 (0.999) averages its square", {"betas_swapped": True}),
+    Mistake("step_decay", "step-decay-no-floor", "continuous instead of step decay",
+            "use integer division epoch // every: the rate drops in steps", {"no_floor": True}),
+    Mistake("step_decay", "step-decay-off-by-one", "drop one epoch early",
+            "the first drop happens at epoch == every, so use epoch // every", {"off_by_one": True}),
+    Mistake("cosine_decay", "cosine-no-half", "missing factor 1/2",
+            "lr0 * (1 + cos(pi t / T)) / 2 starts at lr0, not 2 * lr0", {"no_half": True}),
+    Mistake("cosine_decay", "cosine-sine", "sine instead of cosine", "use cos(pi t / T)", {"sine": True}),
+    Mistake("linear_decay", "linear-reversed", "ramp up instead of decay", "lr0 * (1 - t / T)", {"reversed_ramp": True}),
+    Mistake("inverse_sqrt_decay", "inverse-t", "1/t instead of 1/sqrt(t)", "divide by sqrt(t)", {"inverse_t": True}),
+    Mistake("inverse_sqrt_decay", "inverse-sqrt-shifted", "sqrt(t + 1) instead of sqrt(t)",
+            "the schedule is lr0 / sqrt(t) for t >= 1", {"no_sqrt_shift": True}),
+    Mistake("linear_warmup", "warmup-off-by-one", "warm-up off by one",
+            "step t uses lr * min(1, (t + 1) / warmup_steps), so the very first step is not wasted at lr = 0",
+            {"off_by_one": True}),
+    Mistake("linear_warmup", "warmup-no-cap", "warm-up never stops",
+            "cap the ramp at 1: lr * min(1, (t + 1) / warmup_steps)", {"no_cap": True}),
+    # ----------------------------------------------------------- regularization
+    Mistake("dropout_forward", "dropout-not-inverted", "non-inverted dropout",
+            "with inverted dropout the kept units are divided by p at train time so test time is the identity",
+            {"not_inverted": True}),
+    Mistake("dropout_forward", "dropout-keep-drop-swapped", "keep and drop probability swapped",
+            "p is the probability of KEEPING a unit: mask = rand < p", {"keep_drop_swapped": True}),
+    Mistake("dropout_forward", "dropout-scaled-at-test", "scaling at test time",
+            "inverted dropout already scaled at train time; test mode returns x unchanged", {"scale_in_test": True}),
+    Mistake("dropout_forward", "dropout-ignores-seed", "seed ignored",
+            "when dropout_param has a seed, draw the mask from np.random.default_rng(seed)", {"ignore_seed": True}),
+    Mistake("dropout_backward", "dropout-backward-unscaled", "backward without the 1/p scale",
+            "the forward pass multiplied by mask / p, so the backward pass must too", {"no_scaling": True}),
+    Mistake("dropout_backward", "dropout-backward-no-mask", "backward ignores the mask",
+            "only the kept units pass gradient back: dx = dout * mask / p", {"ignores_mask": True}),
+    Mistake("l2_regularization", "l2-no-factor-two", "gradient missing the factor 2",
+            "d/dW of reg * sum(W**2) is 2 * reg * W", {"no_factor_two": True}),
+    Mistake("l2_regularization", "l2-half-loss", "0.5 * reg * sum(W**2)",
+            "this course defines the L2 loss as reg * sum(W**2), without the 1/2", {"half_loss": True}),
+    Mistake("l1_regularization", "l1-gradient-w", "L1 gradient taken as W",
+            "the derivative of |w| is sign(w), so dW = reg * sign(W)", {"gradient_is_w": True}),
+    Mistake("l1_regularization", "l1-gradient-abs", "L1 gradient taken as |W|",
+            "the derivative of |w| is sign(w), so dW = reg * sign(W)", {"gradient_is_abs": True}),
+    Mistake("elastic_net", "elastic-beta-on-l1", "beta on the wrong term",
+            "loss = reg * sum(beta * W**2 + |W|): beta weighs the squared term", {"beta_on_l1": True}),
+    Mistake("elastic_net", "elastic-no-factor-two", "gradient missing the factor 2",
+            "d/dW of beta * W**2 is 2 * beta * W", {"no_factor_two": True}),
+    # ----------------------------------------------------------- initialization
+    Mistake("xavier_normal", "xavier-var-as-std", "variance used as standard deviation",
+            "the variance is 2 / (fan_in + fan_out); pass its square root as the scale", {"var_as_std": True}),
+    Mistake("xavier_normal", "xavier-fan-in-only", "Kaiming's variance in Xavier",
+            "Xavier averages both fans: 2 / (fan_in + fan_out)", {"fan_in_only": True}),
+    Mistake("xavier_normal", "xavier-global-rng", "global NumPy RNG instead of rng",
+            "draw from the rng argument (rng.normal), so results are reproducible", {"global_rng": True}),
+    Mistake("xavier_uniform", "xavier-uniform-bound-is-variance", "variance used as the bound",
+            "for U(-a, a) the variance is a²/3, so a = sqrt(6 / (fan_in + fan_out))", {"bound_is_variance": True}),
+    Mistake("xavier_uniform", "xavier-uniform-bound-is-std", "standard deviation used as the bound",
+            "for U(-a, a) the variance is a²/3, so a = sqrt(3) * std", {"bound_sqrt_3": True}),
+    Mistake("xavier_uniform", "xavier-uniform-normal", "normal instead of uniform",
+            "draw from rng.uniform(-a, a)", {"normal_instead": True}),
+    Mistake("kaiming_normal", "kaiming-fan-out", "Kaiming with fan_out",
+            "for the forward pass the variance is 2 / fan_in", {"use_fan_out": True}),
+    Mistake("kaiming_normal", "kaiming-var-as-std", "variance used as standard deviation",
+            "the variance is 2 / fan_in; the scale is its square root", {"var_as_std": True}),
+    Mistake("kaiming_normal", "kaiming-no-factor-two", "missing the factor 2 for ReLU",
+            "ReLU zeroes half the units, which the factor 2 in 2 / fan_in compensates", {"no_factor_two": True}),
+    Mistake("kaiming_normal", "kaiming-global-rng", "global NumPy RNG instead of rng",
+            "draw from the rng argument (rng.normal)", {"global_rng": True}),
+    Mistake("kaiming_uniform", "kaiming-uniform-fan-out", "Kaiming with fan_out",
+            "a = sqrt(6 / fan_in)", {"use_fan_out": True}),
+    Mistake("kaiming_uniform", "kaiming-uniform-bound-is-std", "standard deviation used as the bound",
+            "for U(-a, a) the variance is a²/3, so a = sqrt(6 / fan_in)", {"bound_is_std": True}),
+    Mistake("kaiming_uniform", "kaiming-uniform-normal", "normal instead of uniform",
+            "draw from rng.uniform(-a, a)", {"normal_instead": True}),
+    Mistake("orthogonal", "orthogonal-gaussian", "Gaussian instead of orthogonal",
+            "orthonormalise a Gaussian matrix with np.linalg.qr", {"gaussian_only": True}),
+)
+
+
+def mistakes_for(function: str) -> list[Mistake]:
+    return [m for m in CATALOGUE if m.function == function]

@@ -1,0 +1,135 @@
+"""The process that runs a student's submission. It is started by the grader
+(inside bubblewrap where available) and speaks only the wire protocol.
+
+stdin  : one message with the plan: the submission's cells, the cases to run
+         (probe name and inputs), and resource limits.
+stdout : a stream of messages: "loaded" once, then "start" and "result" per
+         case, then "done".
+
+Everything the student's code could print goes to /dev/null: the protocol
+keeps a private duplicate of the original stdout.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+
+def _apply_limits(limits: dict) -> None:
+    import resource
+
+    def cap(which, value):
+        try:
+            soft, hard = resource.getrlimit(which)
+            value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+            resource.setrlimit(which, (value, value))
+        except (ValueError, OSError):
+            pass
+
+    if limits.get("memory_mb"):
+        cap(resource.RLIMIT_AS, int(limits["memory_mb"]) * 1024 * 1024)
+    if limits.get("file_bytes"):
+        cap(resource.RLIMIT_FSIZE, int(limits["file_bytes"]))
+    if limits.get("processes"):
+        cap(resource.RLIMIT_NPROC, int(limits["processes"]))
+    cap(resource.RLIMIT_CORE, 0)
+
+
+def _read_exact_from(fd):
+    def read_exact(n):
+        chunks, remaining = [], n
+        while remaining:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                raise EOFError("plan truncated")
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+    return read_exact
+
+
+def _plain(received):
+    """Unwrap decoded Received values into plain Python/NumPy values."""
+    from autograder.sandbox.wire import Received
+
+    if isinstance(received, Received):
+        return _plain(received.value)
+    if isinstance(received, list):
+        return [_plain(v) for v in received]
+    if isinstance(received, dict):
+        return {k: _plain(v) for k, v in received.items()}
+    return received
+
+
+def describe_exception(exc: BaseException, source_names: set[str]) -> dict:
+    """Exception type, message and the innermost line of the submission involved."""
+    where = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename in source_names:
+            where = {"file": frame.filename, "line": frame.lineno, "code": (frame.line or "")[:200]}
+    if isinstance(exc, SyntaxError) and exc.filename in source_names:
+        where = {"file": exc.filename, "line": exc.lineno, "code": (exc.text or "").strip()[:200]}
+    message = str(exc)
+    if len(message) > 1000:
+        message = message[:1000] + "..."
+    return {"type": type(exc).__name__, "message": message, "where": where}
+
+
+def main() -> None:
+    from autograder.sandbox import probes, wire
+    import numpy as np  # noqa: F401  (imported before student code runs)
+
+    protocol_fd = os.dup(1)
+    plan_header, plan_arrays = wire.read_message(_read_exact_from(0))
+    plan = _plain(wire.decode_value(plan_header["plan"], plan_arrays))
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    _apply_limits(plan.get("limits", {}))
+
+    def send(header, arrays=()):
+        data = wire.pack(header, list(arrays))
+        view = memoryview(data)
+        while view:
+            written = os.write(protocol_fd, view)
+            view = view[written:]
+
+    namespace = {"__name__": plan.get("module_name", "__main__"), "__builtins__": __builtins__}
+    source_names = {cell["filename"] for cell in plan["cells"]}
+    cell_errors = []
+    for cell in plan["cells"]:
+        try:
+            code = compile(cell["source"], cell["filename"], "exec")
+            exec(code, namespace)
+        except BaseException as exc:  # noqa: BLE001 - a student cell may raise anything, even SystemExit
+            cell_errors.append(describe_exception(exc, source_names))
+    send({"type": "loaded", "cell_errors": cell_errors})
+
+    def get(name):
+        fn = namespace.get(name)
+        if fn is None:
+            raise probes.ProbeError(f"function `{name}` is not defined in the submission")
+        if not callable(fn):
+            raise probes.ProbeError(f"`{name}` in the submission is a {type(fn).__name__}, not a function")
+        return fn
+
+    for case in plan["cases"]:
+        send({"type": "start", "case": case["index"]})
+        try:
+            outputs = probes.PROBES[case["probe"]](get, case["inputs"])
+            arrays: list = []
+            tree = wire.encode_value(outputs, arrays)
+            send({"type": "result", "case": case["index"], "outputs": tree}, arrays)
+        except BaseException as exc:  # noqa: BLE001
+            kind = "probe" if isinstance(exc, probes.ProbeError) else "exception"
+            send({"type": "result", "case": case["index"], "error": dict(describe_exception(exc, source_names), kind=kind)})
+    send({"type": "done"})
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

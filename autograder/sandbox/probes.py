@@ -1,0 +1,275 @@
+"""Probes: the fixed procedures that exercise one graded function.
+
+A probe takes ``get`` (name -> callable) and a dict of plain inputs, calls the
+function the way a test needs, and returns a dict of raw outputs. The same
+probe runs twice: inside the sandbox on the student's function, and in the
+grader on the reference (or on a known-wrong variant, to name a mistake). So a
+probe must be deterministic given its inputs and must copy every array it hands
+to the function, because student code may modify its arguments in place.
+
+Probes live in the sandbox package because the child needs them; they must not
+import anything that knows the right answers.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+
+class ProbeError(Exception):
+    """The function broke the calling convention (wrong return type, ...)."""
+
+
+def _copy(a):
+    return np.array(a, copy=True)
+
+
+def _unpack_pair(result, function: str, first: str, second: str):
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        kind = type(result).__name__
+        extra = f" of length {len(result)}" if isinstance(result, (tuple, list)) else ""
+        raise ProbeError(f"{function} returned a {kind}{extra}; expected a pair ({first}, {second})")
+    return result[0], result[1]
+
+
+# ------------------------------------------------------------ generic call --
+
+def call(get, inputs):
+    """Call ``inputs['function'](*args, **kwargs)`` once; also report the args afterwards."""
+    fn = get(inputs["function"])
+    args = [_copy(a) if isinstance(a, np.ndarray) else a for a in inputs.get("args", [])]
+    kwargs = {k: (_copy(v) if isinstance(v, np.ndarray) else v) for k, v in inputs.get("kwargs", {}).items()}
+    result = fn(*args, **kwargs)
+    return {"return": result, "args_after": [a for a in args if isinstance(a, np.ndarray)]}
+
+
+# -------------------------------------------------------------- optimizers --
+
+def optimizer_trajectory(get, inputs):
+    """Run an update rule for T steps on a noisy diagonal quadratic.
+
+    The gradient at step t is ``curvature * w_t + noise[t]``, evaluated at the
+    function's own iterate, so the returned sequence of weights is what a
+    training loop would see. Internal state is only what the function keeps
+    in ``config``; the two momentum formulations therefore give the same
+    weights.
+    """
+    fn = get(inputs["function"])
+    w = _copy(inputs["w0"])
+    curvature, noise = inputs["curvature"], inputs["noise"]
+    config = dict(inputs["config"]) if inputs.get("config") is not None else None
+    weights = []
+    for t in range(noise.shape[0]):
+        dw = (curvature * w + noise[t]).astype(w.dtype, copy=False)
+        if inputs.get("strided"):
+            result = fn(_strided_copy(w), _strided_copy(dw), config)
+        else:
+            result = fn(_copy(w), _copy(dw), config)
+        next_w, config = _unpack_pair(result, inputs["function"], "next_w", "config")
+        if not isinstance(next_w, np.ndarray):
+            raise ProbeError(f"{inputs['function']} returned next_w of type {type(next_w).__name__} "
+                             f"at step {t}; expected a numpy array")
+        if next_w.shape != w.shape:
+            raise ProbeError(f"{inputs['function']} returned next_w of shape {next_w.shape} "
+                             f"at step {t}; expected {w.shape}")
+        w = _copy(next_w)
+        weights.append(_copy(w))
+    return {"weights": np.stack(weights)}
+
+
+def _strided_copy(a):
+    """A copy of ``a`` that is a non-contiguous view into a larger buffer."""
+    buffer = np.zeros(a.shape[:-1] + (2 * a.shape[-1],), dtype=a.dtype)
+    view = buffer[..., ::2]
+    view[...] = a
+    return view
+
+
+def schedule_values(get, inputs):
+    """Evaluate a learning-rate schedule at every step in ``inputs['steps']``."""
+    fn = get(inputs["function"])
+    values = []
+    for t in inputs["steps"]:
+        kwargs = dict(inputs.get("kwargs", {}))
+        kwargs[inputs["step_argument"]] = int(t)
+        v = fn(**kwargs)
+        if isinstance(v, np.ndarray) and v.size == 1:
+            v = v.reshape(())[()]
+        if not isinstance(v, (int, float, np.integer, np.floating)) or isinstance(v, bool):
+            raise ProbeError(f"{inputs['function']} returned {type(v).__name__} at step {t}; expected a number")
+        values.append(float(v))
+    return {"values": np.array(values, dtype=np.float64)}
+
+
+# ---------------------------------------------------------- gradient check --
+
+def smooth_scalar(x, c, d):
+    """A scalar test function with a known gradient c*cos(x) + d*x**2."""
+    return float(np.sum(c * np.sin(x)) + np.sum(d * x**3) / 3.0)
+
+
+def smooth_array(x, m):
+    """An array-valued test function, tanh(x @ m)."""
+    return np.tanh(x @ m)
+
+
+class _CountingFunction:
+    """Wraps a test function to count calls and notice when x was left modified."""
+
+    def __init__(self, f, x_ref):
+        self.f = f
+        self.calls = 0
+        self.x_ref = x_ref
+
+    def __call__(self, x):
+        self.calls += 1
+        return self.f(np.array(x, dtype=np.float64, copy=True))
+
+
+def numerical_gradient(get, inputs):
+    """Call eval_numerical_gradient(f, x, h) on a smooth function of known gradient."""
+    fn = get("eval_numerical_gradient")
+    x = _strided_copy(inputs["x"]) if inputs.get("strided") else _copy(inputs["x"])
+    c, d = inputs["c"], inputs["d"]
+    f = _CountingFunction(lambda z: smooth_scalar(z, c, d), x)
+    grad = fn(f, x, **({"h": inputs["h"]} if "h" in inputs else {}))
+    return {"grad": grad, "x_after": x, "calls": f.calls}
+
+
+def numerical_gradient_array(get, inputs):
+    """Call eval_numerical_gradient_array(f, x, df, h) on tanh(x @ m)."""
+    fn = get("eval_numerical_gradient_array")
+    x, df = _copy(inputs["x"]), _copy(inputs["df"])
+    m = inputs["m"]
+    f = _CountingFunction(lambda z: smooth_array(z, m), x)
+    grad = fn(f, x, df, **({"h": inputs["h"]} if "h" in inputs else {}))
+    return {"grad": grad, "x_after": x, "calls": f.calls}
+
+
+def sparse_gradient_check(get, inputs):
+    """Call grad_check_sparse three times: twice with one seed, once with another."""
+    fn = get("grad_check_sparse")
+    c, d = inputs["c"], inputs["d"]
+    outputs = {}
+    x = _copy(inputs["x"])
+    for label, seed in (("first", inputs["seed"]), ("again", inputs["seed"]), ("other_seed", inputs["other_seed"])):
+        f = _CountingFunction(lambda z: smooth_scalar(z, c, d), x)
+        outputs[label] = fn(f, x, _copy(inputs["analytic_grad"]), num_checks=int(inputs["num_checks"]),
+                            h=float(inputs["h"]), seed=int(seed))
+    outputs["x_after"] = x
+    return outputs
+
+
+# ----------------------------------------------------------- regularization --
+
+def dropout_behaviour(get, inputs):
+    """Forward in train mode twice with one seed and once with another, test mode, then backward."""
+    forward, backward = get("dropout_forward"), get("dropout_backward")
+    x, p = inputs["x"], float(inputs["p"])
+
+    def fwd(mode, seed=None):
+        param = {"p": p, "mode": mode}
+        if seed is not None:
+            param["seed"] = int(seed)
+        result = forward(_copy(x), param)
+        return _unpack_pair(result, "dropout_forward", "out", "cache")
+
+    out, cache = fwd("train", inputs["seed"])
+    again, _ = fwd("train", inputs["seed"])
+    other, _ = fwd("train", inputs["other_seed"])
+    test_out, test_cache = fwd("test")
+    outputs = {"train": out, "train_same_seed": again, "train_other_seed": other, "test": test_out,
+               "x_after": x}
+    if inputs.get("with_backward"):
+        outputs["dx"] = backward(_copy(inputs["dout"]), cache)
+        outputs["dx_test"] = backward(_copy(inputs["dout"]), test_cache)
+    return outputs
+
+
+def dropout_perturbed(get, inputs):
+    """Values of sum(dropout_forward(x ± h e_i) * dout) for every i, seed fixed, plus backward at x."""
+    forward, backward = get("dropout_forward"), get("dropout_backward")
+    x, dout, h = inputs["x"], inputs["dout"], float(inputs["h"])
+    param = lambda: {"p": float(inputs["p"]), "mode": "train", "seed": int(inputs["seed"])}
+
+    def value(z):
+        # Reseed the global generators too, so a forward pass that (wrongly) ignores
+        # the seed still has one fixed mask here and its backward pass can be checked.
+        np.random.seed(0)
+        random.seed(0)
+        out, _ = _unpack_pair(forward(z, param()), "dropout_forward", "out", "cache")
+        return float(np.sum(np.asarray(out, dtype=np.float64) * dout))
+
+    plus, minus = _perturbed_values(value, x, h)
+    np.random.seed(0)
+    random.seed(0)
+    out, cache = _unpack_pair(forward(_copy(x), param()), "dropout_forward", "out", "cache")
+    dx = backward(_copy(dout), cache)
+    return {"plus": plus, "minus": minus, "dx": dx}
+
+
+def penalty_and_gradient(get, inputs):
+    """Call a penalty (W, reg[, beta]) -> (loss, dW) at W and at W ± h e_i."""
+    fn = get(inputs["function"])
+    extra = list(inputs.get("extra_args", []))
+    W, h = inputs["W"], float(inputs["h"])
+
+    def loss_only(z):
+        loss, _ = _unpack_pair(fn(z, *extra), inputs["function"], "loss", "dW")
+        return loss
+
+    W_arg = _copy(W)
+    loss, dW = _unpack_pair(fn(W_arg, *extra), inputs["function"], "loss", "dW")
+    outputs = {"loss": loss, "dW": dW, "W_after": W_arg}
+    if inputs.get("numerical"):
+        plus, minus = _perturbed_values(lambda z: _as_float(loss_only(z), inputs["function"]), W, h)
+        outputs.update(plus=plus, minus=minus)
+    return outputs
+
+
+def _as_float(v, function):
+    if isinstance(v, np.ndarray) and v.size == 1:
+        v = v.reshape(())[()]
+    if not isinstance(v, (int, float, np.integer, np.floating)) or isinstance(v, bool):
+        raise ProbeError(f"{function} returned a loss of type {type(v).__name__}; expected a number")
+    return float(v)
+
+
+def _perturbed_values(value, x, h):
+    """The function at x + h e_i and x - h e_i for every coordinate i (flattened)."""
+    plus = np.empty(x.size)
+    minus = np.empty(x.size)
+    for i in range(x.size):
+        z = np.array(x, dtype=np.float64, copy=True)
+        z.flat[i] += h
+        plus[i] = value(z)
+        z.flat[i] -= 2 * h
+        minus[i] = value(z)
+    return plus, minus
+
+
+# ----------------------------------------------------------- initialization --
+
+def initializer_samples(get, inputs):
+    """Draw W three times: twice from equal rng seeds (with the global RNGs
+    reseeded differently in between, to catch other sources of randomness) and
+    once from another seed."""
+    fn = get(inputs["function"])
+    fan_in, fan_out = int(inputs["fan_in"]), int(inputs["fan_out"])
+    outputs = {}
+    for label, rng_seed, global_seed in (("first", inputs["seed"], 1), ("same_seed", inputs["seed"], 2),
+                                         ("other_seed", inputs["other_seed"], 3)):
+        np.random.seed(global_seed)
+        random.seed(global_seed)
+        outputs[label] = fn(fan_in, fan_out, np.random.default_rng(int(rng_seed)))
+    return outputs
+
+
+PROBES = {
+    f.__name__: f
+    for f in (call, optimizer_trajectory, schedule_values, numerical_gradient, numerical_gradient_array,
+              sparse_gradient_check, dropout_behaviour, dropout_perturbed, penalty_and_gradient,
+              initializer_samples)
+}
