@@ -67,6 +67,9 @@ def hidden_test(assignment: str, function: str, namespace: dict) -> float:
     """Grade one function in the current kernel; print a table; return the points earned."""
     results = run_function_cases(assignment, function, namespace)
     print(format_table(function, results))
+    if all(r["passed"] for r in results):
+        # Exactly the cell's points, so nbgrader does not read rounding as partial credit.
+        return float(round(sum(r["max_points"] for r in results), 6))
     return round(sum(r["points"] for r in results), 6)
 
 

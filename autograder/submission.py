@@ -85,6 +85,8 @@ def notebook_cells(text: str, filename: str) -> list[dict]:
         source = cell.get("source", "")
         if isinstance(source, list):
             source = "".join(source)
+        if _not_part_of_the_answer(source):
+            continue
         cells.append({"source": python_from_ipython(source), "filename": f"{filename} cell {number}"})
     return cells
 
@@ -115,3 +117,9 @@ def _is_shell_assignment(body: str) -> bool:
         return False
     left, _, right = body.partition("=")
     return left.strip().isidentifier() and right.lstrip().startswith(("!", "%"))
+
+
+def _not_part_of_the_answer(source: str) -> bool:
+    """Cells the grader must not run: nbgrader's hidden tests (the grader runs its own
+    checks) and the student self-checks (their module is not in the sandbox)."""
+    return "### BEGIN HIDDEN TESTS" in source or "from selfcheck import" in source

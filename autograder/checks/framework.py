@@ -153,6 +153,9 @@ class Output:
     key: str
     what: str
     scalar: bool = False
+    # Subtract this input before comparing (e.g. "w0": compare how far the weights
+    # moved, so a tiny step is not lost against a large weight).
+    minus_input: str | None = None
 
 
 def _pick(outputs: dict, key: str):
@@ -168,13 +171,19 @@ def _pick(outputs: dict, key: str):
     return item
 
 
-def first_difference(received: dict, expected: dict, outputs: list[Output], tol: Tolerance) -> str | None:
+def first_difference(received: dict, expected: dict, outputs: list[Output], tol: Tolerance,
+                     inputs: dict | None = None) -> str | None:
     for out in outputs:
         r, problem = as_array(_pick(received, out.key), out.what, allow_scalar=out.scalar)
         if problem:
             return problem
         e, _ = as_array(_pick(expected, out.key), out.what, allow_scalar=out.scalar)
-        problem = compare_array(r, e, tol, out.what)
+        what = out.what
+        if out.minus_input and inputs is not None and r.shape == e.shape:
+            base = np.asarray(inputs[out.minus_input], dtype=np.float64)
+            r, e = r - base, e - base
+            what = f"{out.what}, minus {out.minus_input},"
+        problem = compare_array(r, e, tol, what)
         if problem:
             return problem
     return None
@@ -191,7 +200,7 @@ def matches_reference(references, outputs: list[Output], tol: Tolerance):
     def judge(case: Case, received: dict) -> Verdict:
         functions = reference_functions(references)
         expected = run_probe_locally(case, functions)
-        problem = first_difference(received, expected, outputs, tol)
+        problem = first_difference(received, expected, outputs, tol, case.inputs)
         if problem is None:
             return Verdict(True, "matches the reference")
         diagnosis = None
@@ -203,7 +212,7 @@ def matches_reference(references, outputs: list[Output], tol: Tolerance):
                     variant_outputs = run_probe_locally(case, wrong)
             except Exception:  # a variant may legitimately blow up on some inputs
                 continue
-            if first_difference(received, variant_outputs, outputs, tol) is None:
+            if first_difference(received, variant_outputs, outputs, tol, case.inputs) is None:
                 diagnosis = mistake.text()
                 break
         return Verdict(False, f"{case.setting}: {problem}. The expected value is the reference "
@@ -228,6 +237,15 @@ def split_points(cases: list[Case], points_per_function: dict[str, float]) -> li
     counts: dict[str, int] = {}
     for c in cases:
         counts[c.function] = counts.get(c.function, 0) + 1
+    given: dict[str, float] = {}
+    seen: dict[str, int] = {}
     for c in cases:
-        c.points = round(points_per_function[c.function] / counts[c.function], 6)
+        seen[c.function] = seen.get(c.function, 0) + 1
+        total = points_per_function[c.function]
+        if seen[c.function] < counts[c.function]:
+            c.points = round(total / counts[c.function], 6)
+        else:
+            # The last case takes the remainder, so a function's cases add up to its points exactly.
+            c.points = round(total - given.get(c.function, 0.0), 6)
+        given[c.function] = given.get(c.function, 0.0) + c.points
     return cases

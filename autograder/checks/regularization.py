@@ -202,10 +202,12 @@ def _penalty_cases(rng) -> list[Case]:
         shown = ", ".join(f"{v:g}" for v in extra)
         outputs = [Output("loss", "the loss", scalar=True), Output("dW", "dW")]
         W = rng.standard_normal((30, 40)) * 2.0
+        # Exact zeros, where |w| has its kink: the gradient there is reg * sign(0) = 0.
+        W[rng.random(W.shape) < 0.1] = 0.0
         cases.append(Case(f"{function}: 30x40 matrix", function, "penalty_and_gradient",
                           {"function": function, "W": W, "extra_args": extra, "h": 1e-6},
                           matches_reference(reference, outputs + [Output("W_after", "W after the call")], CLOSE),
-                          setting=f"`{function}(W, {shown})` with W of shape (30, 40)"))
+                          setting=f"`{function}(W, {shown})` with W of shape (30, 40), some entries exactly 0"))
         W32 = (rng.standard_normal((7, 3)) * 0.1).astype(np.float32)
         cases.append(Case(f"{function}: float32, small weights", function, "penalty_and_gradient",
                           {"function": function, "W": W32, "extra_args": [extra[0] * 10] + extra[1:], "h": 1e-6},
