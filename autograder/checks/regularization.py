@@ -44,9 +44,10 @@ def _arrays(case, received, keys):
 
 # ------------------------------------------------------------------ dropout forward --
 
-def _dropout_inputs(rng, shape, p, dtype=np.float64, backward=False):
+def _dropout_inputs(rng, shape, p, dtype=np.float64, backward=False, positive=False):
     # Entries bounded away from 0, so "this unit was dropped" is unambiguous (out == 0).
-    x = (rng.uniform(0.5, 1.5, size=shape) * rng.choice([-1.0, 1.0], size=shape)).astype(dtype)
+    signs = 1.0 if positive else rng.choice([-1.0, 1.0], size=shape)
+    x = (rng.uniform(0.5, 1.5, size=shape) * signs).astype(dtype)
     inputs = {"x": x, "p": p, "seed": 123, "other_seed": 321}
     if backward:
         inputs.update(with_backward=True, dout=rng.standard_normal(shape))
@@ -261,7 +262,8 @@ def build_cases() -> list[Case]:
     dropout("scales kept units by 1/p (float32)", _inverted_scaling,
             _dropout_inputs(rng, (20, 30, 10), 0.6, dtype=np.float32),
             "`dropout_forward(x, {'p': 0.6, 'mode': 'train', 'seed': 123})` with float32 x of shape (20, 30, 10)")
-    dropout("preserves the expectation", _expectation, _dropout_inputs(rng, (500, 400), 0.5),
+    # All positive, so mean(x) is far from 0 and a missing 1/p shows in the mean.
+    dropout("preserves the expectation", _expectation, _dropout_inputs(rng, (500, 400), 0.5, positive=True),
             "`dropout_forward(x, {'p': 0.5, 'mode': 'train', 'seed': 123})` with x of shape (500, 400)")
     dropout("same seed, same mask", _seeded, _dropout_inputs(rng, (64, 64), 0.5),
             "`dropout_forward(x, {'p': 0.5, 'mode': 'train', 'seed': 123})` called twice, then with seed 321")
