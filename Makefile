@@ -22,10 +22,26 @@ grade-examples: setup
 
 book: setup
 	$(PY) book/tools/install_offline_assets.py
-	$(VENV)/bin/jupyter-book build book --warningiserror --nitpick --keep-going
+	@# matplotlib builds its font cache on first import and says so on stderr; do it here, not inside a cell (stderr in a cell fails the build)
+	@MPLBACKEND=agg $(PY) -c "import matplotlib.pyplot"
+	@# --all: re-read every page each time (notebooks still come from the execution cache, so this costs ~1 s); without it a
+	@# page whose warnings failed the previous build is not re-read, its warnings are not repeated, and the rebuild "succeeds"
+	@# one BLAS/OpenMP thread per kernel: the chapters multiply small matrices, where a second thread only adds overhead (on a
+	@# busy machine, spin-waiting threads made a chapter 4x slower) and makes results depend on the thread count
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+	  $(VENV)/bin/jupyter-book build book --warningiserror --nitpick --keep-going --all
 
 release: setup
-	@echo "release: not built yet"
+	$(PY) -m autograder release
+
+# Grade every assignments/submitted/<student>/<assignment>/ in the sandbox, scores into the gradebook;
+# then a class report of the results. (`nbgrader export` / `generate_feedback` work afterwards.)
+.PHONY: grade-class class-report
+grade-class: setup
+	$(PY) -m autograder grade-class
+
+class-report: setup
+	$(PY) -m autograder class-report assignments/results --out assignments/results/class_report.html
 
 test: setup book
 	$(PY) -m pytest -m "not slow"
@@ -34,7 +50,7 @@ test-slow: setup book
 	$(PY) -m pytest
 
 bench: setup
-	@echo "bench: not built yet"
+	$(PY) bench/run_benchmark.py --n 20
 
 clean:
 	rm -rf book/_build results release

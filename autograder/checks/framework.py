@@ -113,6 +113,8 @@ def compare_array(received: np.ndarray, expected: np.ndarray, tol: Tolerance, wh
     with np.errstate(invalid="ignore", over="ignore"):
         bad = ~(np.abs(r - e) <= tol.atol + tol.rtol * np.abs(e)) & ~both_nan
         bad &= ~((r == e) & np.isinf(e))
+        # atol + rtol·inf is inf, which would accept anything where inf is expected.
+        bad |= np.isinf(e) & (r != e)
     if not np.any(bad):
         return None
     errors = np.where(both_nan, 0.0, relative_errors(r, e))

@@ -20,6 +20,7 @@ POINTS = {"rel_error": 5.0, "eval_numerical_gradient": 10.0, "eval_numerical_gra
           "grad_check_sparse": 10.0}
 
 EXACT = Tolerance(rtol=1e-9, atol=1e-15)
+FLOAT32 = Tolerance(rtol=1e-6, atol=1e-12)
 # Differences between correct implementations are round-off in f(x+h) - f(x-h), about
 # 1e-16 / h relative; the O(h) error of a forward difference is four orders larger.
 GRADIENT = Tolerance(rtol=1e-7, atol=1e-9)
@@ -28,7 +29,9 @@ UNCHANGED = Tolerance(rtol=0.0, atol=0.0)
 
 def _rel_error_cases(rng) -> list[Case]:
     def case(name, x, y):
-        judge = matches_reference(reference, [Output("return", "the relative error", scalar=True)], EXACT)
+        # float32 inputs may be subtracted in float32: about 1e-7 relative.
+        tol = FLOAT32 if np.asarray(x).dtype == np.float32 else EXACT
+        judge = matches_reference(reference, [Output("return", "the relative error", scalar=True)], tol)
         return Case(f"rel_error: {name}", "rel_error", "call",
                     {"function": "rel_error", "args": [x, y]}, judge,
                     setting=f"`rel_error(x, y)` with x, y of shape {np.shape(x)} ({name})")
@@ -92,7 +95,7 @@ def _sparse_cases(rng) -> list[Case]:
         exact = c * np.cos(x) + d * x**2
         # Wrong by a different relative amount at every coordinate, so each error
         # value identifies its coordinate.
-        analytic = exact * (1 + np.logspace(-6, -2, exact.size).reshape(shape) * rng.permutation(exact.size).reshape(shape) / exact.size)
+        analytic = exact * (1 + np.logspace(-5, -2, exact.size).reshape(shape) * (rng.permutation(exact.size).reshape(shape) + 1) / exact.size)
         inputs = {"x": x, "c": c, "d": d, "analytic_grad": analytic, "num_checks": num_checks, "h": h,
                   "seed": 3, "other_seed": 11}
         cases.append(Case(f"grad_check_sparse: {name}", "grad_check_sparse", "sparse_gradient_check", inputs,
@@ -123,7 +126,7 @@ def _per_coordinate_errors(inputs, *, forward=False, absolute=False) -> np.ndarr
 def _all_members(values: np.ndarray, candidates: np.ndarray, rtol: float) -> bool:
     if values.ndim != 1:
         return False
-    return all(np.any(np.abs(candidates - v) <= rtol * np.abs(candidates) + 1e-9) for v in values)
+    return all(np.any(np.abs(candidates - v) <= rtol * np.abs(candidates)) for v in values)
 
 
 def _judge_sparse(case: Case, received: dict) -> Verdict:
@@ -148,7 +151,7 @@ def _judge_sparse(case: Case, received: dict) -> Verdict:
     if problem:
         return Verdict(False, f"{case.setting}: the result is not reproducible under a fixed seed: {problem}")
     correct = _per_coordinate_errors(inputs)
-    if _all_members(first, correct, 1e-4):
+    if _all_members(first, correct, 1e-3):
         if np.array_equal(np.sort(arrays["other_seed"].reshape(-1)), np.sort(first)):
             return Verdict(False, f"{case.setting}: seed=11 picked exactly the same coordinates as seed=3; "
                                   f"the seed argument must drive the choice of coordinates")
@@ -156,10 +159,10 @@ def _judge_sparse(case: Case, received: dict) -> Verdict:
     diagnosis = None
     for mistake_id, kwargs in (("sparse-forward-difference", {"forward": True}),
                                ("sparse-absolute-error", {"absolute": True})):
-        if _all_members(first, _per_coordinate_errors(inputs, **kwargs), 1e-4):
+        if _all_members(first, _per_coordinate_errors(inputs, **kwargs), 1e-3):
             diagnosis = next(m for m in catalogue.CATALOGUE if m.id == mistake_id).text()
             break
-    stray = [float(v) for v in first if not np.any(np.abs(correct - v) <= 1e-4 * np.abs(correct) + 1e-9)]
+    stray = [float(v) for v in first if not np.any(np.abs(correct - v) <= 1e-3 * np.abs(correct))]
     return Verdict(False, (f"{case.setting}: {len(stray)} of {n} returned values are not the relative error "
                            f"|numeric - analytic| / max(1e-8, |numeric| + |analytic|) at any coordinate "
                            f"(first such value {stray[0]:.6g}; the errors at the coordinates range from "

@@ -77,6 +77,21 @@ def describe_exception(exc: BaseException, source_names: set[str]) -> dict:
     return {"type": type(exc).__name__, "message": message, "where": where}
 
 
+class _QuietIPython:
+    """Stands in for ``get_ipython()``: notebook cells are rewritten by IPython's
+    transformer into calls like ``get_ipython().run_line_magic(...)``, which do
+    nothing here (no shell, no plots, no help pages)."""
+
+    def __call__(self):
+        return self
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
+_QuietIPython = _QuietIPython()
+
+
 def main() -> None:
     from autograder.sandbox import probes, wire
     import numpy as np  # noqa: F401  (imported before student code runs)
@@ -98,7 +113,8 @@ def main() -> None:
             written = os.write(protocol_fd, view)
             view = view[written:]
 
-    namespace = {"__name__": plan.get("module_name", "__main__"), "__builtins__": __builtins__}
+    namespace = {"__name__": plan.get("module_name", "__main__"), "__builtins__": __builtins__,
+                 "get_ipython": _QuietIPython}
     source_names = {cell["filename"] for cell in plan["cells"]}
     cell_errors = []
     for cell in plan["cells"]:

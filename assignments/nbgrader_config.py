@@ -1,0 +1,33 @@
+# nbgrader configuration of the Training Neural Networks course.
+#
+# The course root is the folder of this file (assignments/): run nbgrader from
+# here (`cd assignments && nbgrader ...`), or use `python -m autograder release`
+# and `python -m autograder grade-class`, which find this file themselves.
+# A copy of this file in another folder makes that folder a course of its own
+# (the tests build temporary courses that way).
+import os
+
+c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
+
+root = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.root = root
+c.CourseDirectory.course_id = "training-nn"
+# SQLite gradebook in the course root (nbgrader's default location, made explicit).
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(root, "gradebook.db")
+
+# The released stub: the docstring and `# YOUR CODE HERE` stay, the solution becomes this line.
+c.ClearSolutions.code_stub = {"python": "raise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Plain `nbgrader autograde` executes each notebook; a cell may take this long (seconds)
+# before nbgrader interrupts it. The whole notebook normally runs in well under a minute.
+c.Execute.timeout = 120
+
+# Feedback must not show the hidden tests (nbgrader 0.9.6 does by default, jupyter/nbgrader#917):
+# nbgrader's default list plus a ClearHiddenTests that removes the test source and keeps what the
+# tests printed (see autograder/course/feedback.py).
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "autograder.course.feedback.ClearHiddenTestsInFeedback",
+]

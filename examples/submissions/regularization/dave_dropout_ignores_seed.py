@@ -1,0 +1,42 @@
+# Wrong on purpose: dropout draws its mask from the global generator, ignoring the seed
+# Everything else is correct (copied from examples/submissions/regularization/alice_correct.py).
+# breaks: dropout_forward
+# mistake: dropout-ignores-seed
+
+import numpy as np
+
+
+def dropout_forward(x, dropout_param):
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    mask = None
+    if mode == "train":
+        mask = (np.random.rand(*x.shape) < p) / p
+        out = (x * mask).astype(x.dtype)
+    else:
+        out = x
+    return out, (dropout_param, mask)
+
+
+def dropout_backward(dout, cache):
+    dropout_param, mask = cache
+    if dropout_param["mode"] == "train":
+        return dout * mask
+    return dout
+
+
+def l2_regularization(W, reg):
+    loss = reg * np.sum(W ** 2)
+    dW = 2 * reg * W
+    return loss, dW
+
+
+def l1_regularization(W, reg):
+    loss = reg * np.abs(W).sum()
+    dW = reg * np.sign(W)
+    return loss, dW
+
+
+def elastic_net(W, reg, beta):
+    loss = reg * (beta * np.sum(W * W) + np.sum(np.abs(W)))
+    dW = reg * (2 * beta * W + np.sign(W))
+    return loss, dW

@@ -1,0 +1,96 @@
+"""Helpers for the grading-engine tests (imported by name: `from engine_support import ...`).
+
+Grading one submission starts a sandboxed child (~0.2-0.4 s), so the tests
+grade batches in parallel once per session and look results up by path.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from autograder import checks, grading
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+EXAMPLES = ROOT / "examples" / "submissions"
+WRONG = HERE / "wrong"
+WORKERS = max(2, os.cpu_count() or 1)
+
+
+def meta(path: Path) -> dict:
+    """The `breaks:` and `mistake:` lines a wrong submission declares about itself."""
+    text = path.read_text()
+    if path.suffix == ".ipynb":
+        text = "\n".join("".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+                         for c in json.loads(text)["cells"])
+    breaks = re.search(r"^#?\s*breaks: (\w+)\s*$", text, re.M)
+    mistake = re.search(r"^#?\s*mistake: ([\w-]+)\s*$", text, re.M)
+    return {"breaks": breaks.group(1) if breaks else None,
+            "mistake": None if not mistake or mistake.group(1) == "none" else mistake.group(1)}
+
+
+def per_function(result: dict) -> dict[str, tuple[float, float]]:
+    """function -> (points, max_points)."""
+    totals: dict[str, list[float]] = {}
+    for t in result["tests"]:
+        entry = totals.setdefault(t["function"], [0.0, 0.0])
+        entry[0] += t["points"]
+        entry[1] += t["max_points"]
+    return {f: (round(p, 6), round(m, 6)) for f, (p, m) in totals.items()}
+
+
+def full_marks(result: dict) -> bool:
+    return all(t["status"] == "passed" for t in result["tests"]) and abs(result["score"] - result["max_score"]) < 1e-6
+
+
+def failures(result: dict) -> str:
+    """The failing tests in words, for assertion messages."""
+    return "\n".join(f"  {t['name']}: {t['status']}: {t['message'][:400]} [diagnosis: {t['diagnosis']}]"
+                     for t in result["tests"] if t["status"] != "passed") or "  (none)"
+
+
+def grade_all(items: list[tuple[str, Path]], options: grading.Options | None = None) -> dict[Path, dict]:
+    """Grade (assignment, path) pairs in parallel; path -> result."""
+    with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
+        futures = {path: pool.submit(grading.grade, assignment, path, options) for assignment, path in items}
+        return {path: future.result()[1] for path, future in futures.items()}
+
+
+def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT)
+
+
+def assignment_of(path: Path) -> str:
+    """Submissions live in a folder named after their assignment."""
+    for part in reversed(path.parts):
+        if part in checks.ASSIGNMENTS:
+            return part
+    raise ValueError(f"{path} is not under an assignment folder")
+
+
+def submission_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix in (".py", ".ipynb") and p.is_file())
+
+
+def replace_function(source: str, name: str, new: str) -> str:
+    """``source`` with the top-level function ``name`` replaced by the code ``new``."""
+    import ast
+    import textwrap
+
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            lines = source.splitlines(keepends=True)
+            return ("".join(lines[:node.lineno - 1]) + textwrap.dedent(new).strip("\n") + "\n"
+                    + "".join(lines[node.end_lineno:]))
+    raise KeyError(name)
+
+
+def line_of(source: str, marker: str) -> int:
+    """1-based number of the first line containing ``marker``."""
+    return next(i for i, line in enumerate(source.splitlines(), start=1) if marker in line)

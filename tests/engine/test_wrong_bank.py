@@ -1,0 +1,60 @@
+"""The bank of wrong submissions in ``tests/engine/wrong/<assignment>/``.
+
+Each is a correct submission with exactly one function broken in a realistic
+way, and says so in its header (``breaks: <function>``, ``mistake: <catalogue
+id or none>``). Each must lose points on that function and on no other, and
+when the mistake is catalogued some failing test must name it.
+"""
+from __future__ import annotations
+
+import pytest
+
+from autograder import checks
+from autograder.mistakes import catalogue
+from engine_support import WRONG, failures, meta, per_function, submission_files
+
+BANK = submission_files(WRONG)
+IDS = [str(p.relative_to(WRONG)) for p in BANK]
+
+
+def test_the_bank_is_big_and_covers_every_assignment():
+    assert len(BANK) >= 15
+    assert {p.parent.name for p in BANK} == set(checks.ASSIGNMENTS)
+    assert any(p.suffix == ".ipynb" for p in BANK)
+
+
+@pytest.mark.parametrize("path", BANK, ids=IDS)
+def test_declares_one_graded_function_and_a_known_mistake(path):
+    declared = meta(path)
+    assert declared["breaks"] in checks.functions(path.parent.name)
+    if declared["mistake"]:
+        mistake = next((m for m in catalogue.CATALOGUE if m.id == declared["mistake"]), None)
+        assert mistake is not None, f"unknown catalogue id {declared['mistake']}"
+        assert mistake.function == declared["breaks"]
+
+
+@pytest.mark.parametrize("path", BANK, ids=IDS)
+def test_loses_points_only_on_the_broken_function(wrong_bank, path):
+    result = wrong_bank[path]
+    declared = meta(path)
+    assert result["status"] == "graded", result["message"]
+    points = per_function(result)
+    assert set(points) == set(checks.functions(path.parent.name))
+    got, most = points[declared["breaks"]]
+    assert got < most, f"{declared['breaks']} should lose points:\n{failures(result)}"
+    for function, (got, most) in points.items():
+        if function != declared["breaks"]:
+            assert got == pytest.approx(most), f"{function} lost points:\n{failures(result)}"
+    for t in result["tests"]:
+        if t["status"] != "passed":
+            assert t["function"] == declared["breaks"]
+            assert t["message"] and t["message"] != "passed"
+
+
+@pytest.mark.parametrize("path", [p for p in BANK if meta(p)["mistake"]],
+                         ids=[i for p, i in zip(BANK, IDS) if meta(p)["mistake"]])
+def test_the_catalogued_mistake_is_named(wrong_bank, path):
+    result = wrong_bank[path]
+    mistake = next(m for m in catalogue.CATALOGUE if m.id == meta(path)["mistake"])
+    diagnoses = {t["diagnosis"] for t in result["tests"] if t["status"] != "passed"}
+    assert mistake.text() in diagnoses, failures(result)

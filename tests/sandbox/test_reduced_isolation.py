@@ -1,0 +1,99 @@
+"""Reduced isolation: where bubblewrap cannot run, a plain child with resource limits.
+
+What it still guarantees (every process killed, crash isolation per function,
+a warning, "isolation": "reduced" in every result), and, to be honest about
+it, what it does not (the file system and the network are open).
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from contextlib import redirect_stderr
+
+import pytest
+
+import sandbox_corpus as corpus
+from autograder import cli, grading
+from autograder.sandbox import isolation
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process checks read Linux /proc")
+
+KILLERS = ["daemon.py", "kill_supervisor.py", "fork_spray.py", "loop_ignoring_sigterm.py", "segfault.py",
+           "exit_in_function.py", "read_reference.py", "network.py"]
+
+
+def _modes():
+    modes = [pytest.param(lambda: isolation.Isolation("reduced", cgroups=None, reason="test"), id="no-cgroup")]
+    groups = isolation.Cgroups.probe()
+    if groups is not None:
+        modes.append(pytest.param(lambda: isolation.Isolation("reduced", cgroups=groups, reason="test"), id="cgroup"))
+    return modes
+
+
+@pytest.fixture(scope="module", params=_modes())
+def reduced(request, tmp_path_factory):
+    return corpus.GradedCorpus(tmp_path_factory.mktemp("reduced"), KILLERS, request.param())
+
+
+def test_every_result_says_reduced(reduced):
+    assert {r["isolation"] for r in reduced.results.values()} == {"reduced"}
+
+
+def test_no_process_outlives_grading_even_in_reduced_mode(reduced):
+    # A daemon that left the process group, one that also killed the subreaper
+    # supervising it, and a spray of session leaders that ignore SIGTERM.
+    assert reduced.survivors == []
+    assert reduced.new_leftovers == []
+
+
+def test_crash_or_hang_costs_only_that_function(reduced):
+    kept = corpus.points_kept
+    assert reduced.result("loop_ignoring_sigterm")["score"] == kept("optimizers", {"adam"})
+    assert reduced.result("segfault")["score"] == kept("optimizers", {"adagrad"})
+    assert reduced.result("exit_in_function")["score"] == kept("optimizers", {"sgd", "step_decay"})
+    assert reduced.result("daemon")["score"] == kept("optimizers")
+    assert reduced.result("kill_supervisor")["score"] == kept("optimizers")
+
+
+def test_reduced_mode_really_is_weaker(reduced):
+    """The same files are contained by the sandbox (test_hostile.py): here the
+    references can be read and the loopback server is reachable. This is why
+    every result says "reduced" and the grader warns."""
+    sealed = corpus.points_kept("optimizers", {"sgd", "sgd_momentum", "nesterov_momentum", "adagrad", "rmsprop",
+                                               "adam", "step_decay", "cosine_decay", "linear_decay",
+                                               "inverse_sqrt_decay"})
+    assert reduced.result("read_reference")["score"] > sealed
+    assert reduced.server.received
+
+
+def test_fallback_when_bwrap_is_missing_warns_once_and_marks_results(monkeypatch, tmp_path):
+    monkeypatch.setattr(isolation.shutil, "which", lambda name: None)
+    monkeypatch.setattr(isolation, "_detected", {})
+    monkeypatch.setattr(isolation, "_warned", False)
+    stderr = io.StringIO()
+    with redirect_stderr(stderr):
+        first = isolation.detect_isolation("auto")
+        second = isolation.detect_isolation("auto")
+        with pytest.raises(isolation.IsolationUnavailable, match="not installed"):
+            isolation.detect_isolation("bwrap")
+    assert first is second and first.level == "reduced"
+    assert stderr.getvalue().count("WARNING") == 1
+    assert "bubblewrap (bwrap) is not installed" in stderr.getvalue()
+
+    good = tmp_path / "alice.py"
+    good.write_text((corpus.REFERENCES / "optimizers.py").read_text())
+    name, result = grading.grade("optimizers", good, grading.Options(timeout=10, isolation=first))
+    assert result["isolation"] == "reduced" and result["score"] == result["max_score"]
+
+
+def test_cli_refuses_to_grade_without_the_sandbox_when_asked(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(isolation.shutil, "which", lambda name: None)
+    monkeypatch.setattr(isolation, "_detected", {})
+    good = tmp_path / "alice.py"
+    good.write_text((corpus.REFERENCES / "optimizers.py").read_text())
+    code = cli.main(["grade", "optimizers", str(good), "--out", str(tmp_path / "out"), "--isolation", "bwrap",
+                     "--quiet"])
+    assert code == 2
+    assert "bwrap" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "alice.json").exists()
