@@ -200,6 +200,11 @@ def bwrap_arguments(limits, as_root: bool | None = None) -> list[str]:
     system, roots = _system_mounts()
     tree.args += system
     tree.events += [("tree", r) for r in roots]
+    # The scratch tmpfs goes first: the interpreter, site-packages or the grader
+    # itself may live under /tmp (a CI checkout), and they must be bound on top
+    # of the scratch folder, not hidden beneath it.
+    scratch_bytes = int(limits.output_bytes)
+    tree.empty("/tmp", scratch_bytes, "1777")
     interpreter_root = str(Path(_interpreter()).parents[1])
     for prefix in dict.fromkeys([sys.base_prefix, interpreter_root]):
         if not tree.exists(prefix):
@@ -223,12 +228,10 @@ def bwrap_arguments(limits, as_root: bool | None = None) -> list[str]:
         tree.empty(str(PACKAGE_DIR), 65536)
     tree.bind(str(PACKAGE_DIR / "__init__.py"), str(PACKAGE_DIR / "__init__.py"))
     tree.bind(str(SANDBOX_DIR), str(SANDBOX_DIR))
-    scratch_bytes = int(limits.output_bytes)
     tree.args += ["--dev", "/dev"]
     tree.events.append(("tree", "/dev"))
     tree.empty("/dev/shm", scratch_bytes, "1777")
     tree.args += ["--proc", "/proc"]
-    tree.empty("/tmp", scratch_bytes, "1777")
     return args + tree.args + ["--remount-ro", "/", "--chdir", "/tmp"]
 
 
