@@ -24,12 +24,15 @@ book: setup
 	$(PY) book/tools/install_offline_assets.py
 	@# matplotlib builds its font cache on first import and says so on stderr; do it here, not inside a cell (stderr in a cell fails the build)
 	@MPLBACKEND=agg $(PY) -c "import matplotlib.pyplot"
-	@# --all: re-read every page each time (notebooks still come from the execution cache, so this costs ~1 s); without it a
-	@# page whose warnings failed the previous build is not re-read, its warnings are not repeated, and the rebuild "succeeds"
-	@# one BLAS/OpenMP thread per kernel: the chapters multiply small matrices, where a second thread only adds overhead (on a
-	@# busy machine, spin-waiting threads made a chapter 4x slower) and makes results depend on the thread count
+	@# A page whose warnings failed a build is not re-read by the next incremental build, which would then "succeed";
+	@# so after a failed (or first) build, re-read every page with --all (notebooks still come from the execution cache).
+	@# One BLAS/OpenMP thread per kernel: the chapters multiply small matrices, where a second thread only adds overhead
+	@# (on a busy machine, spin-waiting threads made a chapter 4x slower) and makes results depend on the thread count.
+	@if [ -f book/_build/.last-build-ok ]; then full=""; else full="--all"; fi; \
+	rm -f book/_build/.last-build-ok; \
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
-	  $(VENV)/bin/jupyter-book build book --warningiserror --nitpick --keep-going --all
+	  $(VENV)/bin/jupyter-book build book --warningiserror --nitpick --keep-going $$full && \
+	touch book/_build/.last-build-ok
 
 release: setup
 	$(PY) -m autograder release
