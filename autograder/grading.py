@@ -9,7 +9,6 @@ The result follows the JSON contract:
 from __future__ import annotations
 
 import dataclasses
-import math
 from pathlib import Path
 
 from autograder import checks

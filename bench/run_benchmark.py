@@ -232,7 +232,7 @@ def main(argv=None) -> int:
         out = root / "autograder-results"
         submissions = sorted(str(p) for p in (root / "submitted").glob("*/optimizers"))
         start = time.perf_counter()
-        done = _run([sys.executable, "-m", "autograder", "grade", "optimizers", *submissions, "--out", str(out),
+        _run([sys.executable, "-m", "autograder", "grade", "optimizers", *submissions, "--out", str(out),
                      "--timeout", str(args.timeout), "--workers", str(args.workers), "--isolation", "auto",
                      "--force", "--quiet"], REPO)
         ours_seconds = time.perf_counter() - start

@@ -141,8 +141,7 @@ def _judge_sparse(case: Case, received: dict) -> Verdict:
         arrays[key] = value
     problem = compare_array(arrays["x_after"], inputs["x"], UNCHANGED, "x after the calls")
     if problem:
-        mistake = next(m for m in catalogue.CATALOGUE if m.id == "sparse-x-not-restored")
-        return Verdict(False, f"{case.setting}: {problem}", mistake.text())
+        return Verdict(False, f"{case.setting}: {problem}", catalogue.by_id("sparse-x-not-restored").text())
     first = arrays["first"].reshape(-1) if arrays["first"].ndim <= 1 else arrays["first"]
     if first.shape != (n,):
         return Verdict(False, f"{case.setting}: returned an array of shape {arrays['first'].shape}; "
@@ -160,7 +159,7 @@ def _judge_sparse(case: Case, received: dict) -> Verdict:
     for mistake_id, kwargs in (("sparse-forward-difference", {"forward": True}),
                                ("sparse-absolute-error", {"absolute": True})):
         if _all_members(first, _per_coordinate_errors(inputs, **kwargs), 1e-3):
-            diagnosis = next(m for m in catalogue.CATALOGUE if m.id == mistake_id).text()
+            diagnosis = catalogue.by_id(mistake_id).text()
             break
     stray = [float(v) for v in first if not np.any(np.abs(correct - v) <= 1e-3 * np.abs(correct))]
     return Verdict(False, (f"{case.setting}: {len(stray)} of {n} returned values are not the relative error "

@@ -126,7 +126,6 @@ def _diagnose(function, W, fan_in, fan_out) -> str | None:
     The student's statistics must sit within the correct-draw bounds of the
     variant's statistics: re-centre the bounds on a large variant draw.
     """
-    n = W.size
     student = _statistics(function, W, fan_in, fan_out)
     for mistake in catalogue.mistakes_for(function):
         if mistake.knobs.get("global_rng"):
@@ -162,9 +161,8 @@ def _orthonormal(case, received) -> Verdict:
     deviation = float(np.max(np.abs(gram - np.eye(k))))
     if not deviation <= 1e-8:
         diagnosis = None
-        gaussian = next(m for m in catalogue.mistakes_for("orthogonal") if m.knobs.get("gaussian_only"))
         if deviation > 0.05:
-            diagnosis = gaussian.text()
+            diagnosis = catalogue.by_id("orthogonal-gaussian").text()
         return Verdict(False, (f"{case.setting}: the {which} of W are not orthonormal: max |{'WᵀW' if which == 'columns' else 'WWᵀ'} - I| "
                                f"= {deviation:.3g}, expected below 1e-8"), diagnosis)
     if fan_in == fan_out:

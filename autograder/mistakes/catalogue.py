@@ -179,5 +179,9 @@ CATALOGUE: tuple[Mistake, ...] = (
 )
 
 
+def by_id(mistake_id: str) -> Mistake:
+    return next(m for m in CATALOGUE if m.id == mistake_id)
+
+
 def mistakes_for(function: str) -> list[Mistake]:
     return [m for m in CATALOGUE if m.function == function]

@@ -13,7 +13,6 @@ keeps a private duplicate of the original stdout.
 from __future__ import annotations
 
 import os
-import sys
 import traceback
 
 

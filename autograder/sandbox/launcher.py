@@ -19,12 +19,10 @@ import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
 
 from autograder.sandbox import wire
 from autograder.sandbox.isolation import Isolation, detect_isolation
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclasses.dataclass
