@@ -11,7 +11,7 @@ from pathlib import Path
 
 from autograder import __version__, cache, checks, grading, report, submission
 from autograder.course import cli as course_cli
-from autograder.sandbox import isolation as sandbox_isolation
+from autograder.sandbox.supervisor import isolation as sandbox_isolation, limits as sandbox_limits
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "submissions"
 
@@ -35,8 +35,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _common(p):
     p.add_argument("--out", type=Path, required=True, help="folder for <name>.json results and grades.csv")
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds per test (default 30)")
-    p.add_argument("--memory-mb", type=int, default=2048, help="memory limit of a submission (default 2048)")
+    p.add_argument("--timeout", type=float, default=sandbox_limits.DEFAULT_TIMEOUT_S,
+                   help=f"seconds per test (default {sandbox_limits.DEFAULT_TIMEOUT_S:g})")
+    p.add_argument("--memory-mb", type=int, default=sandbox_limits.DEFAULT_MEMORY_MB,
+                   help=f"memory limit of a submission in MB (default {sandbox_limits.DEFAULT_MEMORY_MB})")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="submissions graded at once (default: cores)")
     p.add_argument("--isolation", choices=sandbox_isolation.MODES, default="auto",
                    help="auto: bubblewrap sandbox when it works, else reduced isolation with a warning (default); "

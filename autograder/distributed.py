@@ -36,7 +36,7 @@ def _payload(assignment: str, path: Path) -> dict | None:
 def grade_remote(assignment: str, payload: dict, timeout: float, memory_mb: int, isolation_mode: str,
                  fingerprint: str) -> tuple[str, dict]:
     """Runs on a Dask worker: grade one submission from its bytes."""
-    from autograder.sandbox import isolation
+    from autograder.sandbox.supervisor import isolation
 
     if cache.grader_fingerprint() != fingerprint:
         raise ClusterError(f"this worker runs autograder {cache.grader_fingerprint()}, the grader "

@@ -12,15 +12,15 @@ import dataclasses
 from pathlib import Path
 
 from autograder import checks
-from autograder.sandbox import launcher
-from autograder.sandbox.isolation import Isolation
+from autograder.sandbox.supervisor import launcher, limits as sandbox_limits
+from autograder.sandbox.supervisor.isolation import Isolation
 from autograder import submission as submission_files
 
 
 @dataclasses.dataclass
 class Options:
-    timeout: float = 30.0
-    memory_mb: int = 2048
+    timeout: float = sandbox_limits.DEFAULT_TIMEOUT_S
+    memory_mb: int = sandbox_limits.DEFAULT_MEMORY_MB
     isolation: Isolation | None = None
 
 

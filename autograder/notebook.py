@@ -22,7 +22,7 @@ import warnings
 import numpy as np
 
 from autograder import checks
-from autograder.sandbox import probes, wire
+from autograder.sandbox.inside import probes, wire
 
 
 def run_function_cases(assignment: str, function: str, namespace: dict) -> list[dict]:

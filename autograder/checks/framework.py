@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from autograder.sandbox import probes, wire
+from autograder.sandbox.inside import probes, wire
 
 
 @dataclasses.dataclass
@@ -26,7 +26,7 @@ class Verdict:
 class Case:
     name: str                 # short, unique within the assignment
     function: str             # the graded function
-    probe: str                # name in autograder.sandbox.probes.PROBES
+    probe: str                # name in autograder.sandbox.inside.probes.PROBES
     inputs: dict              # plain data only: arrays, numbers, strings, lists, dicts
     judge: Callable[["Case", dict], Verdict]
     setting: str = ""         # the input in words, for messages

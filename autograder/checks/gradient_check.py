@@ -13,7 +13,7 @@ from autograder.checks.framework import (Case, Output, Tolerance, Verdict, as_ar
                                          matches_reference, split_points)
 from autograder.mistakes import catalogue
 from autograder.references import gradient_check as reference
-from autograder.sandbox import probes
+from autograder.sandbox.inside import probes
 
 FUNCTIONS = ("rel_error", "eval_numerical_gradient", "eval_numerical_gradient_array", "grad_check_sparse")
 POINTS = {"rel_error": 5.0, "eval_numerical_gradient": 10.0, "eval_numerical_gradient_array": 10.0,

@@ -20,7 +20,7 @@ COMMANDS = ("release", "grade-class", "class-report")
 def add_course_commands(subparsers) -> None:
     from autograder import checks
     from autograder.course.nbgrader_run import REPO_COURSE
-    from autograder.sandbox import isolation as sandbox_isolation
+    from autograder.sandbox.supervisor import isolation as sandbox_isolation, limits as sandbox_limits
 
     def course(p):
         p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
@@ -36,8 +36,10 @@ def add_course_commands(subparsers) -> None:
                                                   "and write the scores into nbgrader's gradebook")
     course(p)
     p.add_argument("--results", type=Path, help="folder for <assignment>/<student>.json (default: COURSE/results)")
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds per test (default 30)")
-    p.add_argument("--memory-mb", type=int, default=2048, help="memory limit of a submission (default 2048)")
+    p.add_argument("--timeout", type=float, default=sandbox_limits.DEFAULT_TIMEOUT_S,
+                   help=f"seconds per test (default {sandbox_limits.DEFAULT_TIMEOUT_S:g})")
+    p.add_argument("--memory-mb", type=int, default=sandbox_limits.DEFAULT_MEMORY_MB,
+                   help=f"memory limit of a submission in MB (default {sandbox_limits.DEFAULT_MEMORY_MB})")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
     p.add_argument("--isolation", choices=sandbox_isolation.MODES, default="auto",
                    help="as for `grade` (default auto)")
@@ -84,7 +86,7 @@ def _release(args) -> int:
 def _grade_class(args) -> int:
     from autograder import grading
     from autograder.course.grade_class import grade_class
-    from autograder.sandbox import isolation as sandbox_isolation
+    from autograder.sandbox.supervisor import isolation as sandbox_isolation
 
     options = grading.Options(timeout=args.timeout, memory_mb=args.memory_mb)
     try:

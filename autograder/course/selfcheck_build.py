@@ -1,6 +1,6 @@
 """Building the student self-check of one assignment: ``selfcheck.py`` and ``selfcheck_data.npz``.
 
-``selfcheck.py`` is ``selfcheck_template.py`` with ``autograder/sandbox/probes.py``
+``selfcheck.py`` is ``selfcheck_template.py`` with ``autograder/sandbox/inside/probes.py``
 pasted in at the marker, so the student's function is called by exactly the
 procedures the grader uses, and nothing is kept twice in the repository. It
 imports only NumPy and the standard library.
@@ -39,7 +39,7 @@ import numpy as np
 from autograder import checks
 from autograder.checks import framework, statistics
 from autograder.mistakes import catalogue, variants
-from autograder.sandbox import probes
+from autograder.sandbox.inside import probes
 
 TEMPLATE = Path(__file__).with_name("selfcheck_template.py")
 PROBES_FILE = Path(probes.__file__)
@@ -63,8 +63,8 @@ def selfcheck_source() -> str:
     # A __future__ import is only legal at the top of a file; the template has its own.
     body = "\n".join(line for line in PROBES_FILE.read_text(encoding="utf-8").splitlines()
                      if not line.startswith("from __future__ import"))
-    block = ("# ---- begin: autograder/sandbox/probes.py, verbatim ----\n" + body
-             + "\n# ---- end: autograder/sandbox/probes.py ----")
+    block = ("# ---- begin: autograder/sandbox/inside/probes.py, verbatim ----\n" + body
+             + "\n# ---- end: autograder/sandbox/inside/probes.py ----")
     source = template.replace(MARKER, block)
     tree = ast.parse(source, "selfcheck.py")
     for node in ast.walk(tree):

@@ -15,7 +15,7 @@ from autograder.checks import framework as fw
 from autograder.checks import statistics
 from autograder.mistakes import catalogue, variants
 from autograder.references import optimizers as ref_optimizers
-from autograder.sandbox import wire
+from autograder.sandbox.inside import wire
 
 TOL = fw.Tolerance(rtol=1e-6, atol=1e-12)
 

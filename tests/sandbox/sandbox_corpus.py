@@ -21,7 +21,7 @@ import pytest
 
 import autograder
 from autograder import cli, grading
-from autograder.sandbox import isolation, launcher
+from autograder.sandbox.supervisor import isolation, launcher
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 REPO = Path(autograder.__file__).resolve().parents[1]

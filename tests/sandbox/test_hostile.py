@@ -79,7 +79,7 @@ def test_every_file_in_the_corpus_has_an_expectation():
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     iso = full_isolation()
-    child_py = corpus.REPO / "autograder" / "sandbox" / "child.py"
+    child_py = corpus.REPO / "autograder" / "sandbox" / "inside" / "child.py"
     before = hashlib.sha256(child_py.read_bytes()).hexdigest()
     run = GradedCorpus(tmp_path_factory.mktemp("hostile"), [FILES[n] for n in EXPECTED], iso)
     run.child_py_unchanged = hashlib.sha256(child_py.read_bytes()).hexdigest() == before

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import sandbox_corpus as corpus
-from autograder.sandbox import isolation, launcher
+from autograder.sandbox.supervisor import isolation, launcher
 
 
 @pytest.mark.slow
@@ -84,7 +84,7 @@ def test_an_installed_grader_is_hidden_inside_site_packages(monkeypatch):
     args = isolation.bwrap_arguments(launcher.Limits(), as_root=False)
     bind_site = _position(args, "--ro-bind", site, site)
     cover = _position(args, "--tmpfs", f"{site}/autograder")
-    bind_back = _position(args, "--ro-bind", f"{site}/autograder/sandbox", f"{site}/autograder/sandbox")
+    bind_back = _position(args, "--ro-bind", f"{site}/autograder/sandbox/inside", f"{site}/autograder/sandbox/inside")
     assert bind_site < cover < bind_back
     assert args.count(f"{site}/autograder/references") == 0
 
@@ -97,7 +97,7 @@ def test_a_course_folder_under_a_system_folder_is_covered(monkeypatch):
     cover = _position(args, "--tmpfs", course)
     site_again = max(i for i in range(len(args) - 2) if args[i:i + 3] == ["--ro-bind", site, site])
     assert _position(args, "--ro-bind", "/usr", "/usr") < cover < site_again
-    assert _position(args, "--ro-bind", f"{course}/autograder/sandbox", f"{course}/autograder/sandbox") > cover
+    assert _position(args, "--ro-bind", f"{course}/autograder/sandbox/inside", f"{course}/autograder/sandbox/inside") > cover
     # As root, the sandbox keeps only the capabilities to change user; as a user it gets a user namespace.
     assert "--unshare-user" not in args and _position(args, "--cap-drop", "ALL") >= 0
     assert "--unshare-user" in isolation.bwrap_arguments(launcher.Limits(), as_root=False)

@@ -15,7 +15,7 @@ import pytest
 
 import sandbox_corpus as corpus
 from autograder import cli, grading
-from autograder.sandbox import isolation
+from autograder.sandbox.supervisor import isolation
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process checks read Linux /proc")
 

@@ -15,7 +15,7 @@ keeps its 10.
 """
 import numpy as np
 
-import autograder.sandbox.probes as probes
+import autograder.sandbox.inside.probes as probes
 
 
 def _fake_numerical(get, inputs):

@@ -10,7 +10,7 @@ adam only if the scratch folder works. Contained: rmsprop 0, adam 10, 70 of
 """
 import os
 
-import autograder.sandbox.child
+import autograder.sandbox.inside.child
 import numpy
 
 MARKER = "@@MARKER@@"
@@ -18,7 +18,7 @@ TARGETS = [
     "@@REPO@@/pwned-" + MARKER,
     "@@HOSTTMP@@/pwned-" + MARKER,
     "@@SUBMISSIONS@@/pwned-" + MARKER,
-    autograder.sandbox.child.__file__,
+    autograder.sandbox.inside.child.__file__,
     os.path.join(os.path.dirname(numpy.__file__), "pwned-" + MARKER),
     "/usr/pwned-" + MARKER,
     "/pwned-" + MARKER,

@@ -51,7 +51,7 @@ def _read_exact_from(fd):
 
 def _plain(received):
     """Unwrap decoded Received values into plain Python/NumPy values."""
-    from autograder.sandbox.wire import Received
+    from autograder.sandbox.inside.wire import Received
 
     if isinstance(received, Received):
         return _plain(received.value)
@@ -92,7 +92,7 @@ _QuietIPython = _QuietIPython()
 
 
 def main() -> None:
-    from autograder.sandbox import probes, wire
+    from autograder.sandbox.inside import probes, wire
     import numpy as np  # noqa: F401  (imported before student code runs)
 
     protocol_fd = os.dup(1)

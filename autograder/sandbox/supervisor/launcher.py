@@ -20,8 +20,9 @@ import tempfile
 import threading
 import time
 
-from autograder.sandbox import wire
-from autograder.sandbox.isolation import Isolation, detect_isolation
+from autograder.sandbox.inside import wire
+from autograder.sandbox.supervisor.isolation import Isolation, detect_isolation
+from autograder.sandbox.supervisor.limits import Limits  # noqa: F401  (re-exported: launcher.Limits)
 
 
 
@@ -48,14 +49,6 @@ class SessionResult:
     cell_errors: list[dict]
     load_problem: str | None = None   # set when the submission could not even be loaded
     isolation: str = "full"
-
-
-@dataclasses.dataclass
-class Limits:
-    timeout: float = 30.0          # seconds per case (and for loading the submission)
-    memory_mb: int = 2048
-    output_bytes: int = 64 * 1024 * 1024   # largest file a submission may write in its scratch folder
-    processes: int = 64
 
 
 class _ChildDied(Exception):

@@ -6,7 +6,7 @@ Two levels, decided once per grader process by ``detect_isolation``:
              no capabilities, the file system read-only apart from a small
              private tmpfs (``/tmp``, the working folder), and only what the child
              needs visible: the Python installation, its site-packages,
-             ``autograder/__init__.py`` and ``autograder/sandbox/``. Not the
+             ``autograder/__init__.py`` and ``autograder/sandbox/inside/``. Not the
              references, the checks, the course folder, other submissions or the
              results. Killing bwrap kills its pid namespace, and with it every
              process the submission started, whatever session it moved to.
@@ -47,9 +47,9 @@ import threading
 import time
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parents[1]      # .../autograder
+PACKAGE_DIR = Path(__file__).resolve().parents[2]      # .../autograder
 PACKAGE_PARENT = PACKAGE_DIR.parent                       # what must be on sys.path to import it
-SANDBOX_DIR = Path(__file__).resolve().parent
+SANDBOX_DIR = PACKAGE_DIR / "sandbox"                     # only its __init__.py and inside/ are shown to the child
 
 MODES = ("auto", "bwrap", "none")
 
@@ -102,7 +102,7 @@ DROP_PRIVILEGES = (
 # The paths the child may import from are passed explicitly instead.
 CHILD_BOOTSTRAP = DROP_PRIVILEGES + (
     "import sys; sys.path[:0] = os.environ['AUTOGRADER_PATHS'].split(os.pathsep)\n"
-    "from autograder.sandbox.child import main; main()\n"
+    "from autograder.sandbox.inside.child import main; main()\n"
 )
 
 _uids = itertools.count()
@@ -227,7 +227,8 @@ def bwrap_arguments(limits, as_root: bool | None = None) -> list[str]:
     if tree.exposed(str(PACKAGE_DIR)):   # a site folder bound back holds the whole package
         tree.empty(str(PACKAGE_DIR), 65536)
     tree.bind(str(PACKAGE_DIR / "__init__.py"), str(PACKAGE_DIR / "__init__.py"))
-    tree.bind(str(SANDBOX_DIR), str(SANDBOX_DIR))
+    tree.bind(str(SANDBOX_DIR / "__init__.py"), str(SANDBOX_DIR / "__init__.py"))
+    tree.bind(str(SANDBOX_DIR / "inside"), str(SANDBOX_DIR / "inside"))
     tree.args += ["--dev", "/dev"]
     tree.events.append(("tree", "/dev"))
     tree.empty("/dev/shm", scratch_bytes, "1777")
@@ -708,7 +709,7 @@ _warned = False
 _SELF_TEST = DROP_PRIVILEGES + r"""
 import resource, sys, time
 sys.path[:0] = os.environ['AUTOGRADER_PATHS'].split(os.pathsep)
-import numpy, autograder.sandbox.child
+import numpy, autograder.sandbox.inside.child
 caps = [l for l in open('/proc/self/status') if l.startswith('CapEff')][0].split()[1]
 assert int(caps, 16) == 0, 'capabilities: ' + caps
 interfaces = [l.split(':')[0].strip() for l in open('/proc/net/dev').readlines()[2:]]
@@ -762,7 +763,7 @@ def detect_isolation(mode: str | None = None) -> Isolation:
     with _lock:
         if mode in _detected:
             return _detected[mode]
-        from autograder.sandbox.launcher import Limits
+        from autograder.sandbox.supervisor.limits import Limits
 
         cgroups = Cgroups.probe() if os.environ.get("AUTOGRADER_CGROUPS", "1") != "0" else None
         isolation = None

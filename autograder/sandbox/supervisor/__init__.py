@@ -1,0 +1,1 @@
+"""Grader-side supervision of the sandbox: never imported by the child."""
