@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 OUT    ?= results/examples
 
-.PHONY: all setup grade-examples book release test test-slow bench clean
+.PHONY: all setup grade-examples book release lint test test-slow bench clean
 
 all: grade-examples book release
 
@@ -46,11 +46,18 @@ grade-class: setup
 class-report: setup
 	$(PY) -m autograder class-report assignments/results --out assignments/results/class_report.html
 
-test: setup book
-	$(PY) -m pytest -m "not slow"
+# Strict: a test that would skip for want of bwrap, Chromium or the built book fails instead.
+# One BLAS thread per process (see tests/conftest.py). ruff first: it takes a second.
+TEST_ENV := TESTS_STRICT=$${TESTS_STRICT:-1} OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-test-slow: setup book
-	$(PY) -m pytest
+lint: setup
+	$(VENV)/bin/ruff check .
+
+test: setup lint book
+	$(TEST_ENV) $(PY) -m pytest -m "not slow"
+
+test-slow: setup lint book
+	$(TEST_ENV) $(PY) -m pytest
 
 bench: setup
 	$(PY) bench/run_benchmark.py --n 20
