@@ -15,7 +15,7 @@ import pytest
 
 import sandbox_corpus as corpus
 from autograder import cli, grading
-from autograder.sandbox.supervisor import isolation
+from autograder.sandbox.supervisor import cgroups, detect, isolation, seccomp
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process checks read Linux /proc")
 
@@ -25,7 +25,7 @@ KILLERS = ["daemon.py", "kill_supervisor.py", "fork_spray.py", "loop_ignoring_si
 
 def _modes():
     modes = [pytest.param(lambda: isolation.Isolation("reduced", cgroups=None, reason="test"), id="no-cgroup")]
-    groups = isolation.Cgroups.probe()
+    groups = cgroups.Cgroups.probe()
     if groups is not None:
         modes.append(pytest.param(lambda: isolation.Isolation("reduced", cgroups=groups, reason="test"), id="cgroup"))
     return modes
@@ -68,9 +68,9 @@ def test_reduced_mode_really_is_weaker(reduced):
 
 
 def test_fallback_when_bwrap_is_missing_warns_once_and_marks_results(monkeypatch, tmp_path):
-    monkeypatch.setattr(isolation.shutil, "which", lambda name: None)
-    monkeypatch.setattr(isolation, "_detected", {})
-    monkeypatch.setattr(isolation, "_warned", False)
+    monkeypatch.setattr(detect.shutil, "which", lambda name: None)
+    monkeypatch.setattr(detect, "_detected", {})
+    monkeypatch.setattr(detect, "_warned", False)
     stderr = io.StringIO()
     with redirect_stderr(stderr):
         first = isolation.detect_isolation("auto")
@@ -88,8 +88,8 @@ def test_fallback_when_bwrap_is_missing_warns_once_and_marks_results(monkeypatch
 
 
 def test_cli_refuses_to_grade_without_the_sandbox_when_asked(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(isolation.shutil, "which", lambda name: None)
-    monkeypatch.setattr(isolation, "_detected", {})
+    monkeypatch.setattr(detect.shutil, "which", lambda name: None)
+    monkeypatch.setattr(detect, "_detected", {})
     good = tmp_path / "alice.py"
     good.write_text((corpus.REFERENCES / "optimizers.py").read_text())
     code = cli.main(["grade", "optimizers", str(good), "--out", str(tmp_path / "out"), "--isolation", "bwrap",
