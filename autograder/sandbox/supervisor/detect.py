@@ -125,10 +125,8 @@ def _reduced(cgroups, reason: str, as_root: bool, program: bytes | None) -> tupl
         if ok:
             break
         tried.append(problem)
-    if as_root and not own_user:
-        print("autograder: WARNING: in reduced isolation the child cannot run as a user of its own here "
-              f"({tried[0] if tried else 'the interpreter is not readable by other users'}); it runs as root",
-              file=sys.stderr)
+    reason += ("; as root, the child would run as a user of its own, but cannot reach the interpreter "
+               f"then ({tried[0] if tried else ''}), so it runs as root" if as_root and not own_user else "")
     problem = "" if candidate is not None else f"the kernel does not load it ({tried[-1] if tried else ''})"
     return Isolation("reduced", cgroups=cgroups, reason=reason, as_root=own_user, seccomp=candidate), problem
 
