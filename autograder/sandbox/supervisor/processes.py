@@ -131,13 +131,19 @@ def reaped(proc: subprocess.Popen) -> None:
 
 
 def _orphans() -> list[int]:
+    """Children of the grader in a foreign session that it did not launch. Spared
+    for now: those still in the session of a launched child that has not been
+    reaped (the session's id is that child's pid), such as the grading child of
+    a submission that killed its reaper: its own ``Sandbox.kill`` takes them,
+    so a sweep for one submission never cuts short another's grading."""
     me, mine = os.getpid(), os.getsid(0)
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) in _launched:
             continue
         fields = _stat_fields(int(entry))
-        if fields and len(fields) > 3 and int(fields[1]) == me and int(fields[3]) != mine:
+        if (fields and len(fields) > 3 and int(fields[1]) == me and int(fields[3]) != mine
+                and int(fields[3]) not in _launched):
             found.append(int(entry))
     return found
 
