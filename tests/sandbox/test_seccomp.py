@@ -12,7 +12,7 @@ import subprocess
 import pytest
 
 import sandbox_corpus as corpus
-from autograder.sandbox.supervisor import environment, launcher, sandboxes, seccomp
+from autograder.sandbox.supervisor import bwrap, environment, launcher, sandboxes, seccomp
 
 
 def test_the_filter_compiles_to_a_bpf_program_that_checks_the_architecture():
@@ -72,3 +72,15 @@ def test_the_reaper_fails_closed_when_the_filter_cannot_be_loaded():
         os.close(fd)
     assert done.returncode == 125 and b"ran" not in done.stdout
     assert b"seccomp" in done.stderr
+
+
+def test_bwrap_loads_the_filter_and_forbids_user_namespaces_where_it_makes_one():
+    as_user = bwrap.bwrap_arguments(launcher.Limits(), as_root=False, seccomp_fd=7)
+    assert as_user[as_user.index("--seccomp") + 1] == "7"
+    assert "--disable-userns" in as_user and "--unshare-user" in as_user
+    old_bwrap = bwrap.bwrap_arguments(launcher.Limits(), as_root=False, seccomp_fd=7, disable_userns=False)
+    assert "--disable-userns" not in old_bwrap
+    # As root there is no user namespace to forbid more of; the filter refuses them instead.
+    as_root = bwrap.bwrap_arguments(launcher.Limits(), as_root=True, seccomp_fd=7)
+    assert "--disable-userns" not in as_root and "--seccomp" in as_root
+    assert "--seccomp" not in bwrap.bwrap_arguments(launcher.Limits(), as_root=True)
