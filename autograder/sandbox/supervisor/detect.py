@@ -196,14 +196,22 @@ def detect_isolation(mode: str | None = None) -> Isolation:
                 _warned = True
                 print(f"autograder: WARNING: {_reduced_warning(isolation)}", file=sys.stderr)
         if program is None:
-            print(f"autograder: WARNING: no seccomp filter: {seccomp_problem}; submissions may create "
-                  f"namespaces and use keyrings, io_uring, ptrace, bpf and perf events "
-                  f"(results record \"seccomp\": false)", file=sys.stderr)
+            _warn_once(f"no seccomp filter: {seccomp_problem}; submissions may create namespaces and use "
+                       f"keyrings, io_uring, ptrace, bpf and perf events (results record \"seccomp\": false)")
         if cgroups is None or not cgroups.cpu:
-            print("autograder: WARNING: no cgroup CPU quota here: a submission that starts many busy "
-                  "processes can slow the others (results record \"cpu_limit\": false)", file=sys.stderr)
+            _warn_once("no cgroup CPU quota here: a submission that starts many busy processes can slow "
+                       "the others (results record \"cpu_limit\": false)")
         _detected[mode] = isolation
         return isolation
+
+
+_said: set[str] = set()
+
+
+def _warn_once(text: str) -> None:
+    if text not in _said:
+        _said.add(text)
+        print(f"autograder: WARNING: {text}", file=sys.stderr)
 
 
 def _reduced_warning(isolation: Isolation) -> str:
