@@ -120,6 +120,12 @@ def test_attack_is_contained(graded, name):
         allowed = {"passed"} if lost != "all" and function not in lost else \
             (lost[function] if lost != "all" else {"error", "timeout"})
         statuses = {t["status"] for t in tests}
+        if "passed" not in allowed:
+            # The first test shows how the attack was stopped. On a loaded machine a
+            # later test of a function that lost its points anyway may hit the
+            # 2 s limit instead; the score above is exact either way.
+            assert tests[0]["status"] in allowed, (function, tests[0]["message"][:300])
+            statuses = {t["status"] for t in tests[1:]} - {"timeout"}
         assert statuses <= allowed, (function, [t["message"][:300] for t in tests])
         if "passed" not in allowed:
             assert all(t["points"] == 0 for t in tests), function
