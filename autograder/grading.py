@@ -50,7 +50,7 @@ def grade(assignment: str, path: Path, options: Options | None = None) -> tuple[
     return sub.name, {
         "assignment": assignment, "student": sub.student, "submission": str(sub.path),
         "score": score, "max_score": max_score, "status": status, "message": message,
-        "isolation": session.isolation, "tests": tests,
+        "isolation": session.isolation, "isolation_detail": session.isolation_detail, "tests": tests,
     }
 
 

@@ -65,6 +65,28 @@ EXPECTED = {
                      {"sgd": "SyntaxError at line 5 of broken_cells.ipynb cell 3"}),
     "tamper_child": ("graded", {"rel_error": {"failed"}, "eval_numerical_gradient": {"failed"},
                                     "grad_check_sparse": {"failed"}}, {}),
+    # The kernel's larger surfaces, refused by the seccomp filter (each function
+    # returns the right answer only if its call worked).
+    "keyring": ("graded", {f: {"failed"} for f in ("sgd", "sgd_momentum", "nesterov_momentum")}, {}),
+    "unshare_setns": ("graded", {f: {"failed"} for f in
+                                     ("sgd", "sgd_momentum", "nesterov_momentum", "adagrad", "rmsprop")}, {}),
+    "clone_flags": ("graded", {"sgd": {"failed"}, "sgd_momentum": {"failed"}}, {}),
+    "io_uring": ("graded", {"sgd": {"failed"}, "adam": {"failed"}}, {}),
+    "kernel_interfaces": ("graded", {f: {"failed"} for f in ("sgd_momentum", "nesterov_momentum", "adagrad")}, {}),
+    "ptrace": ("graded", {f: {"failed"} for f in ("sgd", "sgd_momentum", "nesterov_momentum")}, {}),
+    "mount": ("graded", {f: {"failed"} for f in ("sgd", "sgd_momentum", "nesterov_momentum")}, {}),
+    "tmpfs_parking": ("graded", {"rmsprop": {"failed"}, "adam": {"failed"}}, {}),
+    "seccomp_stacking": ("graded", {"sgd": {"failed"}, "sgd_momentum": {"failed"}}, {}),
+    "x32_syscall": ("graded", {"adagrad": {"error"}}, {"adagrad": "SIGSYS"}),
+    "cgroup_escape": ("graded", {"step_decay": {"failed"}}, {}),
+    "realtime_priority": ("graded", {"inverse_sqrt_decay": {"failed"}, "linear_warmup": {"failed"}}, {}),
+    # CPU starvation of the co-graded: the quota holds each submission to one core.
+    "cpu_starvation": ("graded", {"sgd": {"failed", "timeout"}}, {}),
+    "cpu_shell_spinners": ("graded", {}, {}),
+    "env_dropping_daemon": ("graded", {}, {}),
+    # Correct submissions graded in the same batch: full marks.
+    "bystander": ("graded", {}, {}),
+    "bystander_2": ("graded", {}, {}),
 }
 # Needs a cgroup and plenty of time: see test_limits.py.
 SLOW_ONLY = {"memory_bomb_forked"}
@@ -92,11 +114,18 @@ def test_attack_is_contained(graded, name):
     result = graded.result(name)
     assert result["score"] == pytest.approx(corpus.points_kept(result["assignment"], lost))
     assert result["isolation"] == "full"
+    assert result["isolation_detail"]["bwrap"] and result["isolation_detail"]["seccomp"]
     assert result["status"] == status, result["message"]
     for function, tests in graded.by_function(name).items():
         allowed = {"passed"} if lost != "all" and function not in lost else \
             (lost[function] if lost != "all" else {"error", "timeout"})
         statuses = {t["status"] for t in tests}
+        if "passed" not in allowed:
+            # The first test shows how the attack was stopped. On a loaded machine a
+            # later test of a function that lost its points anyway may hit the
+            # 2 s limit instead; the score above is exact either way.
+            assert tests[0]["status"] in allowed, (function, tests[0]["message"][:300])
+            statuses = {t["status"] for t in tests[1:]} - {"timeout"}
         assert statuses <= allowed, (function, [t["message"][:300] for t in tests])
         if "passed" not in allowed:
             assert all(t["points"] == 0 for t in tests), function

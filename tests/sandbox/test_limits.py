@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import sandbox_corpus as corpus
-from autograder.sandbox.supervisor import isolation, launcher
+from autograder.sandbox.supervisor import bwrap, environment, isolation, launcher
 
 
 @pytest.mark.slow
@@ -37,7 +37,7 @@ def test_memory_limit_covers_all_processes_of_a_submission(tmp_path):
 
 def test_process_limit_holds_without_cgroups(tmp_path, monkeypatch):
     iso = corpus.full_isolation()
-    bare = isolation.Isolation("full", bwrap=iso.bwrap, cgroups=None, as_root=iso.as_root)
+    bare = isolation.Isolation("full", bwrap=iso.bwrap, cgroups=None, as_root=iso.as_root, seccomp=iso.seccomp)
     run = corpus.GradedCorpus(tmp_path, ["fork_spray.py"], bare)
     assert run.by_function("fork_spray")["nesterov_momentum"][0]["status"] == "failed"
     assert run.result("fork_spray")["score"] == corpus.points_kept("optimizers", {"nesterov_momentum"})
@@ -63,10 +63,10 @@ def test_a_timeout_kills_the_whole_sandbox_quickly():
 
 
 def _fake_layout(monkeypatch, package_dir: str, sites: list[str]):
-    monkeypatch.setattr(isolation, "PACKAGE_DIR", Path(package_dir))
-    monkeypatch.setattr(isolation, "PACKAGE_PARENT", Path(package_dir).parent)
-    monkeypatch.setattr(isolation, "SANDBOX_DIR", Path(package_dir) / "sandbox")
-    monkeypatch.setattr(isolation, "_site_dirs", lambda: sites)
+    monkeypatch.setattr(environment, "PACKAGE_DIR", Path(package_dir))
+    monkeypatch.setattr(environment, "PACKAGE_PARENT", Path(package_dir).parent)
+    monkeypatch.setattr(environment, "SANDBOX_DIR", Path(package_dir) / "sandbox")
+    monkeypatch.setattr(environment, "site_dirs", lambda: sites)
 
 
 def _position(args, *sequence):
@@ -81,7 +81,7 @@ def test_an_installed_grader_is_hidden_inside_site_packages(monkeypatch):
     the child must see: the package folder is covered, then only the sandbox is bound back."""
     site = "/usr/lib/python3/dist-packages"
     _fake_layout(monkeypatch, f"{site}/autograder", [site])
-    args = isolation.bwrap_arguments(launcher.Limits(), as_root=False)
+    args = bwrap.bwrap_arguments(launcher.Limits(), as_root=False)
     bind_site = _position(args, "--ro-bind", site, site)
     cover = _position(args, "--tmpfs", f"{site}/autograder")
     bind_back = _position(args, "--ro-bind", f"{site}/autograder/sandbox/inside", f"{site}/autograder/sandbox/inside")
@@ -93,11 +93,11 @@ def test_a_course_folder_under_a_system_folder_is_covered(monkeypatch):
     course = "/usr/src/course"
     site = f"{course}/.venv/lib/python3.11/site-packages"
     _fake_layout(monkeypatch, f"{course}/autograder", [site])
-    args = isolation.bwrap_arguments(launcher.Limits(), as_root=True)
+    args = bwrap.bwrap_arguments(launcher.Limits(), as_root=True)
     cover = _position(args, "--tmpfs", course)
     site_again = max(i for i in range(len(args) - 2) if args[i:i + 3] == ["--ro-bind", site, site])
     assert _position(args, "--ro-bind", "/usr", "/usr") < cover < site_again
     assert _position(args, "--ro-bind", f"{course}/autograder/sandbox/inside", f"{course}/autograder/sandbox/inside") > cover
     # As root, the sandbox keeps only the capabilities to change user; as a user it gets a user namespace.
     assert "--unshare-user" not in args and _position(args, "--cap-drop", "ALL") >= 0
-    assert "--unshare-user" in isolation.bwrap_arguments(launcher.Limits(), as_root=False)
+    assert "--unshare-user" in bwrap.bwrap_arguments(launcher.Limits(), as_root=False)

@@ -15,34 +15,59 @@ import pytest
 
 import sandbox_corpus as corpus
 from autograder import cli, grading
-from autograder.sandbox.supervisor import isolation
+from autograder.sandbox.supervisor import cgroups, detect, isolation, seccomp
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process checks read Linux /proc")
 
 KILLERS = ["daemon.py", "kill_supervisor.py", "fork_spray.py", "loop_ignoring_sigterm.py", "segfault.py",
-           "exit_in_function.py", "read_reference.py", "network.py"]
+           "exit_in_function.py", "read_reference.py", "network.py", "env_dropping_daemon.py",
+           "cpu_shell_spinners.py", "keyring.py", "unshare_setns.py", "io_uring.py", "bystander.py"]
 
 
 def _modes():
-    modes = [pytest.param(lambda: isolation.Isolation("reduced", cgroups=None, reason="test"), id="no-cgroup")]
-    groups = isolation.Cgroups.probe()
+    # The child runs as the grader's own user (as_root=False), as it does for an
+    # unprivileged grader: it can kill the subreaper that supervises it, so the
+    # no-cgroup mode shows the grader itself reaping what the submission orphaned.
+    program = seccomp.compiled_filter() if sys.platform.startswith("linux") else None
+    modes = [pytest.param(lambda: isolation.Isolation("reduced", cgroups=None, reason="test", seccomp=program),
+                          id="no-cgroup")]
+    groups = cgroups.Cgroups.probe()
     if groups is not None:
-        modes.append(pytest.param(lambda: isolation.Isolation("reduced", cgroups=groups, reason="test"), id="cgroup"))
+        modes.append(pytest.param(lambda: isolation.Isolation("reduced", cgroups=groups, reason="test",
+                                                              seccomp=program), id="cgroup"))
     return modes
 
 
 @pytest.fixture(scope="module", params=_modes())
 def reduced(request, tmp_path_factory):
-    return corpus.GradedCorpus(tmp_path_factory.mktemp("reduced"), KILLERS, request.param())
+    iso = request.param()
+    run = corpus.GradedCorpus(tmp_path_factory.mktemp("reduced"), KILLERS, iso)
+    run.iso = iso
+    return run
 
 
 def test_every_result_says_reduced(reduced):
     assert {r["isolation"] for r in reduced.results.values()} == {"reduced"}
+    details = [r["isolation_detail"] for r in reduced.results.values()]
+    with_cgroup = reduced.iso.cgroups is not None
+    assert all(not d["bwrap"] and d["seccomp"] and d["cgroups"] == with_cgroup for d in details)
+    assert all(d["cpu_limit"] == with_cgroup and d["memory_limit"] == ("cgroup" if with_cgroup else "per process")
+               for d in details)
+    assert {d["processes_tracked_by"] for d in details} == {"cgroup" if with_cgroup else "process tree"}
+
+
+def test_seccomp_holds_in_reduced_mode_too(reduced):
+    kept = corpus.points_kept
+    assert reduced.result("keyring")["score"] == kept("optimizers", {"sgd", "sgd_momentum", "nesterov_momentum"})
+    assert reduced.result("unshare_setns")["score"] == kept(
+        "optimizers", {"sgd", "sgd_momentum", "nesterov_momentum", "adagrad", "rmsprop"})
+    assert reduced.result("io_uring")["score"] == kept("optimizers", {"sgd", "adam"})
 
 
 def test_no_process_outlives_grading_even_in_reduced_mode(reduced):
     # A daemon that left the process group, one that also killed the subreaper
-    # supervising it, and a spray of session leaders that ignore SIGTERM.
+    # supervising it, one that did both and dropped its environment, and sprays
+    # of session leaders that ignore SIGTERM.
     assert reduced.survivors == []
     assert reduced.new_leftovers == []
 
@@ -54,6 +79,10 @@ def test_crash_or_hang_costs_only_that_function(reduced):
     assert reduced.result("exit_in_function")["score"] == kept("optimizers", {"sgd", "step_decay"})
     assert reduced.result("daemon")["score"] == kept("optimizers")
     assert reduced.result("kill_supervisor")["score"] == kept("optimizers")
+    assert reduced.result("env_dropping_daemon")["score"] == kept("optimizers")
+    assert reduced.result("cpu_shell_spinners")["score"] == kept("optimizers")
+    if reduced.iso.cgroups is not None:   # without a cgroup, nothing bounds the spinners' CPU
+        assert reduced.result("bystander")["score"] == kept("optimizers")
 
 
 def test_reduced_mode_really_is_weaker(reduced):
@@ -68,9 +97,9 @@ def test_reduced_mode_really_is_weaker(reduced):
 
 
 def test_fallback_when_bwrap_is_missing_warns_once_and_marks_results(monkeypatch, tmp_path):
-    monkeypatch.setattr(isolation.shutil, "which", lambda name: None)
-    monkeypatch.setattr(isolation, "_detected", {})
-    monkeypatch.setattr(isolation, "_warned", False)
+    monkeypatch.setattr(detect.shutil, "which", lambda name: None)
+    monkeypatch.setattr(detect, "_detected", {})
+    monkeypatch.setattr(detect, "_warned", False)
     stderr = io.StringIO()
     with redirect_stderr(stderr):
         first = isolation.detect_isolation("auto")
@@ -78,7 +107,7 @@ def test_fallback_when_bwrap_is_missing_warns_once_and_marks_results(monkeypatch
         with pytest.raises(isolation.IsolationUnavailable, match="not installed"):
             isolation.detect_isolation("bwrap")
     assert first is second and first.level == "reduced"
-    assert stderr.getvalue().count("WARNING") == 1
+    assert stderr.getvalue().count("with reduced isolation") == 1   # one warning, however often asked
     assert "bubblewrap (bwrap) is not installed" in stderr.getvalue()
 
     good = tmp_path / "alice.py"
@@ -88,8 +117,8 @@ def test_fallback_when_bwrap_is_missing_warns_once_and_marks_results(monkeypatch
 
 
 def test_cli_refuses_to_grade_without_the_sandbox_when_asked(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(isolation.shutil, "which", lambda name: None)
-    monkeypatch.setattr(isolation, "_detected", {})
+    monkeypatch.setattr(detect.shutil, "which", lambda name: None)
+    monkeypatch.setattr(detect, "_detected", {})
     good = tmp_path / "alice.py"
     good.write_text((corpus.REFERENCES / "optimizers.py").read_text())
     code = cli.main(["grade", "optimizers", str(good), "--out", str(tmp_path / "out"), "--isolation", "bwrap",

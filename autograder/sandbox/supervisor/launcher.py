@@ -21,7 +21,8 @@ import threading
 import time
 
 from autograder.sandbox.inside import wire
-from autograder.sandbox.supervisor.isolation import Isolation, detect_isolation
+from autograder.sandbox.supervisor.detect import detect_isolation
+from autograder.sandbox.supervisor.sandboxes import Isolation
 from autograder.sandbox.supervisor.limits import Limits  # noqa: F401  (re-exported: launcher.Limits)
 
 
@@ -49,6 +50,17 @@ class SessionResult:
     cell_errors: list[dict]
     load_problem: str | None = None   # set when the submission could not even be loaded
     isolation: str = "full"
+    isolation_detail: dict | None = None   # what held for every child of the session (Sandbox.applied)
+
+
+def _weakest(seen: dict | None, applied: dict) -> dict:
+    """The protections that held for all the children of a session: a result
+    may only claim what every child had (a cgroup can fail to be created for one)."""
+    if seen is None:
+        return dict(applied)
+    if not applied["cgroups"] and seen["cgroups"]:
+        seen, applied = applied, seen
+    return {key: (seen[key] and applied[key]) if isinstance(seen[key], bool) else seen[key] for key in seen}
 
 
 class _ChildDied(Exception):
@@ -175,8 +187,10 @@ def run_cases(cells: list[dict], cases: list[PlannedCase], limits: Limits | None
     cell_errors: list[dict] = []
     start = 0
     first_session = True
+    detail = None
     while start < len(cases):
         child = _Child(_plan_bytes(cells, cases, start, limits, module_name), isolation, limits)
+        detail = _weakest(detail, child.sandbox.applied)
         try:
             try:
                 header, _ = child.read_message(time.monotonic() + max(limits.timeout, 10.0))
@@ -189,12 +203,13 @@ def run_cases(cells: list[dict], cases: list[PlannedCase], limits: Limits | None
                 reason = _load_failure(exc, child, limits)
                 for i in range(start, len(cases)):
                     outcomes[i] = CaseOutcome("timeout" if isinstance(exc, TimeoutError) else "error", message=reason)
-                return SessionResult(outcomes, cell_errors, load_problem=reason, isolation=isolation.level)
+                return SessionResult(outcomes, cell_errors, load_problem=reason, isolation=isolation.level,
+                                     isolation_detail=detail)
             first_session = False
             start = _read_cases(child, cases, start, outcomes, limits)
         finally:
             child.kill()
-    return SessionResult(outcomes, cell_errors, isolation=isolation.level)
+    return SessionResult(outcomes, cell_errors, isolation=isolation.level, isolation_detail=detail)
 
 
 def _load_failure(exc, child, limits) -> str:
