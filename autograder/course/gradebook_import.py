@@ -137,14 +137,19 @@ def import_config(results_dir: Path):
     return config
 
 
-def import_results(root: Path, assignment: str, students: list[str], results_dir: Path) -> dict[str, str]:
+def import_results(root: Path, assignment: str, students: list[str], results_dir: Path,
+                   submitted_directory: str | None = None) -> dict[str, str]:
     """Autograde (without executing) each student's submission from ``results_dir``.
 
+    ``submitted_directory`` (relative to the course root) replaces nbgrader's ``submitted``:
+    grade-class imports the normalised copies in ``intake/submitted`` (see ``intake``).
     Returns {student: problem} for submissions nbgrader could not process.
     """
     from nbgrader.converters import Autograde
 
     config = import_config(results_dir)
+    if submitted_directory:
+        config.CourseDirectory.submitted_directory = submitted_directory
     problems = {}
     for student in students:
         try:
