@@ -87,8 +87,8 @@ def read_bounded(path: Path, limit: int = MAX_SUBMISSION_BYTES) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise IntakeError(f"{path.name} is not a regular file")
         if info.st_size > limit:
-            raise IntakeError(f"{path.name} is {info.st_size / 1e6:.1f} MB; submissions are limited to "
-                              f"{limit / 1e6:.0f} MB")
+            raise IntakeError(f"{path.name} is {info.st_size} bytes; submissions are limited to {limit} bytes "
+                              f"({limit / 2**20:g} MiB)")
         chunks, remaining = [], limit + 1
         while remaining > 0:
             chunk = os.read(fd, min(remaining, 1 << 20))
@@ -98,7 +98,7 @@ def read_bounded(path: Path, limit: int = MAX_SUBMISSION_BYTES) -> bytes:
             remaining -= len(chunk)
         data = b"".join(chunks)
         if len(data) > limit:
-            raise IntakeError(f"{path.name} grew beyond {limit / 1e6:.0f} MB while it was read")
+            raise IntakeError(f"{path.name} grew beyond {limit} bytes while it was read")
         return data
     finally:
         os.close(fd)
