@@ -165,7 +165,7 @@ def test_windows_1252_text_comes_back_unchanged(text):
         data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    else:  # a few Windows-1252 sequences ("é€" = C3 A9 ... ) are also valid UTF-8: UTF-8 wins, by design
+    else:  # a few Windows-1252 sequences ("é€€" = E9 80 80, U+9000) are also valid UTF-8: UTF-8 wins, by design
         assume(not any(ord(c) > 127 for c in text))
     back, notes = intake.decode(data, "'f'")
     assert back == text
