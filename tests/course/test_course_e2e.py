@@ -15,7 +15,7 @@ import pytest
 
 from autograder import checks
 from autograder.cli import main
-from autograder.course import nbgrader_run
+from autograder.course import intake, nbgrader_run
 from course_browser import offline_page
 from course_support import WRONG, copy_course, exported_scores, nbgrader_cli, submit
 
@@ -109,6 +109,9 @@ def test_optimizers_end_to_end(released_course, tmp_path):
 
     status, steps["grade-class"] = grade(course, [assignment])
     assert status == 0
+    readable = 0o666 & ~intake.current_umask()
+    for path in [*(course / "results" / assignment).glob("*.json"), course / "results" / assignment / "grades.csv"]:
+        assert path.stat().st_mode & 0o777 == readable, path
     start = time.perf_counter()
     check_graded(course, assignment, exported_scores(course))
     steps["nbgrader export"] = time.perf_counter() - start
