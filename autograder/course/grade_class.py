@@ -129,9 +129,11 @@ def grade_class(root: Path, assignments: list[str] | None = None, *, results: Pa
         differences = gradebook_import.verify(root, assignment, [s for s in students if s not in problems], results)
         import_time = time.perf_counter() - start
         findings = {s: intakes[s].findings + ([intakes[s].error] if intakes[s].error else []) for s in students}
+        failed = {r["student"]: (r["status"], r.get("message", ""), r.get("submission", "")) for r in graded
+                  if r.get("status") != "graded" and to_grade.get(r["student"]) is not None}
         summary[assignment] = {"students": students, "results": graded, "graded": fresh,
                                "cached": len(gradable) - fresh, "grading_seconds": grading_time,
-                               "import_seconds": import_time, "findings": findings, "problems": problems,
+                               "import_seconds": import_time, "findings": findings, "failed": failed, "problems": problems,
                                "differences": differences}
         log(batch_line(assignment, summary[assignment], out))
         for line in student_lines(assignment, summary[assignment]):
@@ -160,6 +162,10 @@ def student_lines(assignment: str, info: dict) -> list[str]:
         where = f"submitted/{student}/{assignment}/"
         for finding in info["findings"].get(student, []):
             lines.append(f"  {student} ({where}): {finding}")
+        if student in info.get("failed", {}):
+            status, message, graded_file = info["failed"][student]
+            lines.append(f"  {student} ({where}): grading {Path(graded_file).name} ended with status '{status}': "
+                         f"{message}")
         if student in info["problems"]:
             lines.append(f"  {student} ({where}): the gradebook import failed, so the gradebook has no score "
                          f"for {student} while {student}.json has one: {info['problems'][student]}")

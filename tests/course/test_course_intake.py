@@ -186,6 +186,8 @@ def test_nbgrader_failure_reason_keeps_every_error_and_the_exception():
 
 def test_student_lines_name_the_student_the_folder_and_the_whole_reason():
     info = {"students": ["ann", "lat"], "findings": {"ann": [], "lat": ["'optimizers.ipynb' is not UTF-8 (...)"]},
+            "failed": {"lat": ("timeout", "loading the submission took longer than 30 s (a loop at import?)",
+                               "/c/intake/submitted/lat/optimizers/optimizers.ipynb")},
             "problems": {"ann": "nbgrader Autograde failed on optimizers for student ann: [ERROR] boom; "
                                 "ValueError: no"},
             "differences": ["ann: test_sgd has 0.0 in the gradebook, 5.0 in r/ann.json"]}
@@ -193,5 +195,7 @@ def test_student_lines_name_the_student_the_folder_and_the_whole_reason():
         "  ann (submitted/ann/optimizers/): the gradebook import failed, so the gradebook has no score for ann "
         "while ann.json has one: nbgrader Autograde failed on optimizers for student ann: [ERROR] boom; ValueError: no",
         "  lat (submitted/lat/optimizers/): 'optimizers.ipynb' is not UTF-8 (...)",
+        "  lat (submitted/lat/optimizers/): grading optimizers.ipynb ended with status 'timeout': loading the "
+        "submission took longer than 30 s (a loop at import?)",
         "  gradebook differs from the result: ann: test_sgd has 0.0 in the gradebook, 5.0 in r/ann.json",
     ]
