@@ -104,6 +104,7 @@ def test_gradescope_one_file_per_assignment(course):
     assert read(course / "gs_one.csv") == [GRADESCOPE, ["Bob", "O'Brien, Jr.", "bob", "", "6.5"]]
 
 
+@pytest.mark.slow
 def test_nbgraders_own_csv_would_split_the_name(course):
     """Why the exporters use the csv module: nbgrader's CSV writes fields with str.format."""
     assert nbgrader_cli(course, "export", "--to", "plain.csv").returncode == 0
