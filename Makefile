@@ -50,6 +50,14 @@ grade-class: setup
 class-report: setup
 	$(PY) -m autograder class-report assignments/results --out assignments/results/class_report.html
 
+# The gradebook as the CSV files Canvas, Moodle and Gradescope import (nbgrader export plugins,
+# autograder/course/exporters.py), into assignments/exports/.
+.PHONY: exports
+exports: setup
+	cd assignments && for lms in Canvas Moodle Gradescope; do \
+	  $(abspath $(PY)) -m nbgrader export --exporter autograder.course.exporters.$${lms}ExportPlugin \
+	    --to exports/$$(echo $$lms | tr A-Z a-z).csv || exit 1; done
+
 test: setup book
 	$(PY) -m pytest -m "not slow"
 
