@@ -215,7 +215,7 @@ body { font-family: sans-serif; max-width: 72em; margin: 2em auto; padding: 0 1e
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
 th { background: #f2f2f2; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.sortable th { cursor: pointer; user-select: none; }
 table.sortable th::after { content: " \\2195"; color: #999; }
 table.sortable th[aria-sort=ascending]::after { content: " \\2191"; color: #222; }
