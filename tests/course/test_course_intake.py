@@ -199,3 +199,28 @@ def test_student_lines_name_the_student_the_folder_and_the_whole_reason():
         "submission took longer than 30 s (a loop at import?)",
         "  gradebook differs from the result: ann: test_sgd has 0.0 in the gradebook, 5.0 in r/ann.json",
     ]
+
+
+NAMES = ["optimizers.ipynb", "optimizers (1).ipynb", "Optimizers-Copy1.ipynb", "notes.ipynb", "optimizers.py",
+         "helpers.py", "selfcheck.py", "data.csv", ".hidden.ipynb", "OPTIMIZERS.IPYNB"]
+CONTENTS = [NOTEBOOK.encode(), NOTEBOOK.encode("cp1252"), b"", b"\xff\xfe{", b"def sgd():\n    pass\n"]
+
+
+@settings(derandomize=True, max_examples=150, deadline=None)
+@given(st.dictionaries(st.sampled_from(NAMES), st.sampled_from(CONTENTS), max_size=6))
+def test_any_folder_gives_one_file_or_one_reason_and_never_raises(tmp_path_factory, files):
+    path = tmp_path_factory.mktemp("any") / "submitted" / "stu" / A
+    path.mkdir(parents=True)
+    for name, data in files.items():
+        (path / name).write_bytes(data)
+    found = intake.inspect(path, A, frozenset({"selfcheck.py"}))
+    assert (found.chosen is None) == (found.error is not None)
+    if found.chosen is not None:
+        assert found.chosen.name in files and found.chosen.name != "selfcheck.py" and found.text is not None
+        assert found.kind == ("notebook" if found.chosen.suffix.lower() == ".ipynb" else "python")
+        # Any notebook there is preferred to any .py, and the exact name to any other.
+        if f"{A}.ipynb" in files:
+            assert found.chosen.name == f"{A}.ipynb"
+        assert found.kind == "notebook" or not any(n.lower().endswith(".ipynb") and not n.startswith(".")
+                                                   for n in files)
+    assert all(isinstance(f, str) and f for f in found.findings)
