@@ -28,8 +28,12 @@ book: setup
 	@# so after a failed (or first) build, re-read every page with --all (notebooks still come from the execution cache).
 	@# One BLAS/OpenMP thread per kernel: the chapters multiply small matrices, where a second thread only adds overhead
 	@# (on a busy machine, spin-waiting threads made a chapter 4x slower) and makes results depend on the thread count.
+	@# The chapters' kernels read book/tools/ipython_kernel_config.py (through IPYTHONDIR), which drops
+	@# their one "Kernel is running over TCP without encryption" notice per chapter and nothing else.
+	@mkdir -p book/_build/ipython/profile_default && cp book/tools/ipython_kernel_config.py book/_build/ipython/profile_default/
 	@if [ -f book/_build/.last-build-ok ]; then full=""; else full="--all"; fi; \
 	rm -f book/_build/.last-build-ok; \
+	IPYTHONDIR=$(CURDIR)/book/_build/ipython \
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 	  $(VENV)/bin/jupyter-book build book --warningiserror --nitpick --keep-going $$full && \
 	touch book/_build/.last-build-ok
@@ -45,6 +49,14 @@ grade-class: setup
 
 class-report: setup
 	$(PY) -m autograder class-report assignments/results --out assignments/results/class_report.html
+
+# The gradebook as the CSV files Canvas, Moodle and Gradescope import (nbgrader export plugins,
+# autograder/course/exporters.py), into assignments/exports/.
+.PHONY: exports
+exports: setup
+	cd assignments && for lms in Canvas Moodle Gradescope; do \
+	  $(abspath $(PY)) -m nbgrader export --exporter autograder.course.exporters.$${lms}ExportPlugin \
+	    --to exports/$$(echo $$lms | tr A-Z a-z).csv || exit 1; done
 
 # Strict: a test that would skip for want of bwrap, Chromium or the built book fails instead.
 # One BLAS thread per process (see tests/conftest.py). ruff first: it takes a second.

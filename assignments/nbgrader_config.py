@@ -5,6 +5,7 @@
 # and `python -m autograder grade-class`, which find this file themselves.
 # A copy of this file in another folder makes that folder a course of its own
 # (the tests build temporary courses that way).
+import importlib.util
 import os
 
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
@@ -31,3 +32,15 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "autograder.course.feedback.ClearHiddenTestsInFeedback",
 ]
+
+# Feedback that renders with no network: nbgrader's feedback page, with MathJax 3 written into the
+# page instead of loaded from a CDN (autograder/course/feedback.py, templates/offline_feedback/).
+# Setting the template also switches off nbgrader's default template dirs, so its own comes first.
+_nbgrader_spec, _autograder_spec = importlib.util.find_spec("nbgrader"), importlib.util.find_spec("autograder")
+if _nbgrader_spec is not None and _autograder_spec is not None:  # else nbgrader's own feedback page
+    c.HTMLExporter.template_name = "offline_feedback"
+    c.HTMLExporter.extra_template_basedirs = [
+        os.path.join(os.path.dirname(_nbgrader_spec.origin), "server_extensions", "formgrader", "templates"),
+        os.path.join(os.path.dirname(_autograder_spec.origin), "course", "templates"),
+    ]
+    c.HTMLExporter.filters = {"offline_mathjax": "autograder.course.feedback.offline_mathjax_script"}

@@ -96,9 +96,12 @@ def _inject_results_class():
     from traitlets import Unicode
 
     class InjectResults(NbGraderPreprocessor):
-        """Stands in for nbgrader's Execute: fills the hidden-test cells from our JSON results."""
+        """Stands in for nbgrader's Execute: fills the hidden-test cells from our JSON results, and
+        gives the student's own cells back the outputs (prints, plots) they saved."""
 
         results_dir = Unicode("", help="folder holding <assignment>/<student>.json").tag(config=True)
+        submitted_dir = Unicode("", help="folder holding <student>/<assignment>/<notebook>.ipynb as "
+                                         "submitted (empty: keep no student outputs)").tag(config=True)
 
         def preprocess(self, nb, resources):
             info = resources["nbgrader"]
@@ -109,19 +112,96 @@ def _inject_results_class():
             except (OSError, ValueError):
                 self._result = None
                 self.log.warning("No readable result %s; the test cells get an error (0 points)", path)
+            self._saved = []
+            if self.submitted_dir:
+                notebook = Path(self.submitted_dir) / info["student"] / self._assignment / f"{info['notebook']}.ipynb"
+                self._saved = saved_code_cells(notebook)
             return super().preprocess(nb, resources)
 
         def preprocess_cell(self, cell, resources, index):
             if cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell):
                 function = function_of(cell.source, cell.metadata["nbgrader"].get("grade_id", ""), self._assignment)
                 cell.outputs = cell_outputs(self._result, function, self._assignment)
+            elif cell.cell_type == "code" and index < len(self._saved) and self._saved[index] is not None:
+                source, outputs = self._saved[index]
+                if source == cell.source:  # a locked cell the student changed was restored: its outputs are not its own
+                    cell.outputs = outputs
             return cell, resources
 
     globals()["InjectResults"] = InjectResults
     return InjectResults
 
 
-def import_config(results_dir: Path):
+# What of a student's saved outputs the feedback shows: text, errors and raster images. No HTML or
+# JavaScript (the page is rendered for the student and the instructor), no output metadata (it can
+# name files to load), at most this much in all per notebook.
+KEPT_OUTPUT_TYPES = ("text/plain", "image/png", "image/jpeg")
+MAX_KEPT_OUTPUT_BYTES = 8 * 1024 * 1024
+_BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]*$")
+
+
+def _kept_output(output) -> dict | None:
+    """A safe copy of one saved output, or None."""
+    import nbformat
+
+    if not isinstance(output, dict):
+        return None
+    kind = output.get("output_type")
+
+    def text(value):
+        if isinstance(value, list):
+            value = "".join(str(v) for v in value)
+        return value if isinstance(value, str) else None
+
+    if kind == "stream" and output.get("name") in ("stdout", "stderr") and text(output.get("text")) is not None:
+        return nbformat.v4.new_output("stream", name=output["name"], text=text(output["text"]))
+    if kind == "error":
+        traceback = [str(line) for line in output.get("traceback", []) if isinstance(line, str)]
+        return nbformat.v4.new_output("error", ename=str(output.get("ename", "")), evalue=str(output.get("evalue", "")),
+                                      traceback=traceback)
+    if kind in ("display_data", "execute_result") and isinstance(output.get("data"), dict):
+        data = {}
+        for mime in KEPT_OUTPUT_TYPES:
+            value = text(output["data"].get(mime))
+            if value is not None and (mime == "text/plain" or _BASE64.match(value)):
+                data[mime] = value
+        if not data:
+            return None
+        return nbformat.v4.new_output("display_data", data=data)
+    return None
+
+
+def saved_code_cells(path: Path) -> list[tuple[str, list] | None]:
+    """Per cell of the submitted notebook: (source, the outputs the feedback may show) of a code
+    cell, None for any other. Read bounded (``intake.read_bounded``); unreadable gives []."""
+    from autograder.course import intake
+
+    try:
+        nb = json.loads(intake.read_bounded(Path(path)).decode("utf-8"))
+    except (OSError, ValueError, intake.IntakeError):
+        return []
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    if not isinstance(cells, list):
+        return []
+    saved, budget = [], MAX_KEPT_OUTPUT_BYTES
+    for cell in cells:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            saved.append(None)
+            continue
+        source = cell.get("source", "")
+        source = "".join(str(s) for s in source) if isinstance(source, list) else str(source)
+        kept = []
+        for output in cell.get("outputs", []) if isinstance(cell.get("outputs"), list) else []:
+            copy = _kept_output(output)
+            size = len(json.dumps(copy)) if copy is not None else 0
+            if copy is not None and size <= budget:
+                kept.append(copy)
+                budget -= size
+        saved.append((source, kept))
+    return saved
+
+
+def import_config(results_dir: Path, submitted_dir: Path | None = None):
     """Configuration that makes ``Autograde`` import results instead of executing notebooks."""
     from nbgrader.converters import Autograde
     from nbgrader.preprocessors import Execute
@@ -134,17 +214,25 @@ def import_config(results_dir: Path):
     config = Config()
     config.Autograde.autograde_preprocessors = [inject if p is Execute else p for p in default]
     config.InjectResults.results_dir = str(Path(results_dir).resolve())
+    if submitted_dir is not None:
+        config.InjectResults.submitted_dir = str(Path(submitted_dir).resolve())
     return config
 
 
-def import_results(root: Path, assignment: str, students: list[str], results_dir: Path) -> dict[str, str]:
+def import_results(root: Path, assignment: str, students: list[str], results_dir: Path,
+                   submitted_directory: str | None = None) -> dict[str, str]:
     """Autograde (without executing) each student's submission from ``results_dir``.
 
+    ``submitted_directory`` (relative to the course root) replaces nbgrader's ``submitted``:
+    grade-class imports the normalised copies in ``intake/submitted`` (see ``intake``).
     Returns {student: problem} for submissions nbgrader could not process.
     """
     from nbgrader.converters import Autograde
 
-    config = import_config(results_dir)
+    submitted = Path(root).resolve() / (submitted_directory or "submitted")
+    config = import_config(results_dir, submitted)
+    if submitted_directory:
+        config.CourseDirectory.submitted_directory = submitted_directory
     problems = {}
     for student in students:
         try:

@@ -19,7 +19,26 @@ REPO_COURSE = Path(__file__).resolve().parents[2] / "assignments"
 
 
 class CourseError(Exception):
-    """The course folder or an nbgrader step is not usable; the message says what to do."""
+    """The course folder or an nbgrader step is not usable; the message says what to do.
+
+    ``log`` keeps nbgrader's whole log of a failed step, for whoever wants more than the reason.
+    """
+
+    def __init__(self, message: str, log: str = ""):
+        super().__init__(message)
+        self.log = log
+
+
+def failure_reason(result: dict) -> str:
+    """Why an nbgrader step failed, from ``capture_log``'s result: every error and warning nbgrader
+    logged, then the exception the step ended with (the last line of its traceback)."""
+    lines = [line.strip() for line in result.get("log", "").splitlines()
+             if line.startswith(("[ERROR]", "[WARNING]", "[CRITICAL]"))]
+    traceback_lines = [line for line in (result.get("error") or "").strip().splitlines() if line.strip()]
+    if traceback_lines:
+        lines.append(traceback_lines[-1].strip())
+    unique = list(dict.fromkeys(lines))
+    return "; ".join(unique) if unique else "nbgrader gave no reason (its log is empty)"
 
 
 def config_path(root: Path) -> Path:
@@ -86,8 +105,8 @@ def run(converter_class, root: Path, assignment_id: str, student_id: str | None 
             result = capture_log(app)
     if not result["success"]:
         who = f" for student {student_id}" if student_id else ""
-        raise CourseError(f"nbgrader {converter_class.__name__} failed on {assignment_id}{who}:\n"
-                          f"{result.get('error') or ''}\n{result.get('log', '')[-4000:]}")
+        raise CourseError(f"nbgrader {converter_class.__name__} failed on {assignment_id}{who}: "
+                          f"{failure_reason(result)}", log=result.get("log", ""))
     return result.get("log", "")
 
 

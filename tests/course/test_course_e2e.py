@@ -6,6 +6,8 @@ one catalogued mistake (for optimizers: Adam without bias correction).
 """
 from __future__ import annotations
 
+import base64
+import io
 import json
 import time
 
@@ -13,7 +15,8 @@ import pytest
 
 from autograder import checks
 from autograder.cli import main
-from autograder.course import nbgrader_run
+from autograder.course import intake, nbgrader_run
+from course_browser import offline_page
 from course_support import WRONG, copy_course, exported_scores, nbgrader_cli, submit
 
 HIDDEN_SOURCE = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "hidden_test(", "from autograder")
@@ -23,9 +26,36 @@ def auto_max(assignment):
     return sum(c.points for c in checks.suite(assignment))
 
 
+def plot_png() -> tuple[str, int]:
+    """A student's loss curve as saved in a notebook: (base64 PNG, width in pixels)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4, 3), dpi=72)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.plot([1.0, 0.5, 0.3, 0.2, 0.15], color="tab:red")
+    ax.set_title("alice's loss curve")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return base64.b64encode(buffer.getvalue()).decode("ascii"), 288
+
+
+def add_plot_cell(folder, assignment):
+    """A cell of the student's own, with the outputs Jupyter saved: a print and a plot."""
+    path = folder / f"{assignment}.ipynb"
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb["cells"].append({"cell_type": "code", "id": "alice-plot", "metadata": {}, "execution_count": 9,
+                        "source": "plt.plot(losses)\nprint('final loss', losses[-1])",
+                        "outputs": [{"output_type": "stream", "name": "stdout", "text": "final loss 0.15\n"},
+                                    {"output_type": "display_data", "metadata": {},
+                                     "data": {"image/png": plot_png()[0], "text/plain": "<Figure>"}}]})
+    path.write_text(json.dumps(nb), encoding="utf-8")
+
+
 def prepare(course, assignment):
     function, _, code = WRONG[assignment]
-    submit(course, "alice", assignment, solved=True)
+    add_plot_cell(submit(course, "alice", assignment, solved=True), assignment)
     submit(course, "bob", assignment, solved=False)
     submit(course, "carol", assignment, solved=True, replace={function: code})
 
@@ -79,6 +109,9 @@ def test_optimizers_end_to_end(released_course, tmp_path):
 
     status, steps["grade-class"] = grade(course, [assignment])
     assert status == 0
+    readable = 0o666 & ~intake.current_umask()
+    for path in [*(course / "results" / assignment).glob("*.json"), course / "results" / assignment / "grades.csv"]:
+        assert path.stat().st_mode & 0o777 == readable, path
     start = time.perf_counter()
     check_graded(course, assignment, exported_scores(course))
     steps["nbgrader export"] = time.perf_counter() - start
@@ -88,6 +121,10 @@ def test_optimizers_end_to_end(released_course, tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     steps["nbgrader generate_feedback"] = time.perf_counter() - start
     check_feedback(course, assignment)
+    start = time.perf_counter()
+    check_feedback_offline_in_chromium(course / "feedback" / "alice" / assignment / f"{assignment}.html",
+                                       tmp_path / "feedback_alice.png")
+    steps["feedback in Chromium"] = time.perf_counter() - start
 
     # Without the configured fix, nbgrader 0.9.6's feedback does show the hidden tests
     # (nbgrader#917): the check above can fail.
@@ -111,6 +148,28 @@ def test_optimizers_end_to_end(released_course, tmp_path):
     steps["plain nbgrader autograde (1 submission)"] = time.perf_counter() - start
     assert gradebook_score(course, assignment, "carol") == pytest.approx(ours)
     print("; ".join(f"{k}: {v:.1f} s" for k, v in steps.items()))
+
+
+def check_feedback_offline_in_chromium(page_file, screenshot):
+    """The feedback page with every off-machine request blocked (and counted: none may be made):
+    the math is typeset by the MathJax inside the page, and the student's own plot is shown."""
+    with offline_page() as (page, blocked, errors):
+        page.goto(page_file.as_uri())
+        page.wait_for_function("() => document.querySelectorAll('mjx-container svg').length > 0", timeout=60_000)
+        assert page.locator("mjx-container").count() > 10
+        prose = page.eval_on_selector_all(".text_cell_render", "cells => cells.map(c => c.innerText).join(' ')")
+        assert "$" not in prose and "\\frac" not in prose  # no TeX left untypeset
+        plot = page.locator("img[src^='data:image/png']")
+        assert plot.count() == 1
+        assert plot.evaluate("img => img.complete && img.naturalWidth") == plot_png()[1]
+        assert "final loss 0.15" in page.inner_text("body")
+        plot.scroll_into_view_if_needed()
+        page.screenshot(path=str(screenshot))
+        page.locator("mjx-container").first.scroll_into_view_if_needed()
+        page.screenshot(path=str(screenshot.with_name(screenshot.stem + "_math.png")))
+        assert blocked == [], blocked
+        assert errors == [], errors
+    print(f"feedback screenshots: {screenshot} and {screenshot.stem}_math.png")
 
 
 def gradebook_score(course, assignment, student):

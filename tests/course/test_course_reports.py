@@ -1,7 +1,6 @@
 """The class report, and the results import's handling of missing or partial results."""
 from __future__ import annotations
 
-import base64
 import json
 import re
 
@@ -9,7 +8,7 @@ import nbformat
 import pytest
 
 from autograder.cli import main
-from autograder.course import gradebook_import
+from autograder.course import class_report, gradebook_import, intake
 
 
 def _result(student, score, status="graded", tests=None):
@@ -47,21 +46,45 @@ def results_dir(tmp_path):
     return folder.parent
 
 
-def test_class_report_is_self_contained_html_with_the_four_parts(results_dir, tmp_path):
+def test_class_report_is_self_contained_html_with_every_part(results_dir, tmp_path):
     out = tmp_path / "report.html"
     assert main(["class-report", str(results_dir), "--out", str(out)]) == 0
     page = out.read_text(encoding="utf-8")
-    images = re.findall(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", page)
-    assert len(images) == 3  # histogram, pass rates, mistakes
-    assert all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
-    assert not re.search(r"(src|href)=['\"](?!data:)", page) and "http" not in page
-    assert "Score histogram" in page and "5 submissions" in page
-    assert "<td>adam: a</td><td>20%</td>" in page  # 1 of 5 passed
-    assert "<td>adam</td><td>Adam without bias correction</td><td class='n'>2</td>" in page
+    assert oct(out.stat().st_mode & 0o777) == oct(0o666 & ~intake.current_umask())
+    # Nothing is loaded: no src/href at all, no URL, a policy that forbids fetching.
+    assert not re.search(r"(src|href)=", page) and "http:" not in page and "https:" not in page and "default-src 'none'" in page
+    assert "<title>Class report: optimizers</title>" in page
+    assert page.count("<svg") == 2 and "aria-label='score histogram'" in page
+    assert "5 submissions" in page
+    assert "<td>adam: a</td><td data-sort='20' class='n'>20%</td>" in page  # 1 of 5 passed
+    assert "<td>adam</td><td>Adam without bias correction</td><td data-sort='2' class='n'>2</td>" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;, ben" in page  # the students who made it, escaped
+    students = page.split("id='students-optimizers'")[1].split("</table>")[0]
+    assert students.count("<tr>") == 6  # header + 5 students
+    assert "<td data-sort='0' class='n'>0 / 10</td>" in students  # dan's sgd points
     grading_problems = page.split("Grading errors and timeouts")[1]
     assert "dan" in grading_problems and "timeout" in grading_problems and "eve" in grading_problems
     assert "ann" not in grading_problems
-    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert page.count("<script>") == 1 and "alert(1)</script>" not in page
+
+
+def test_messages_are_cut_at_a_word_boundary_never_inside_a_word():
+    message = "NameError: name 'np' is not defined " * 20
+    cut = class_report.shorten(message, 60)
+    assert len(cut) <= 60 and cut.endswith(" …")
+    assert all(word in message.split() for word in cut[:-2].split())
+    assert class_report.shorten("short message") == "short message"
+    assert class_report.shorten("x" * 100, 20) == "x" * 18 + " …"
+
+
+def test_mistakes_are_named_from_mistake_id_or_diagnosis():
+    by_id = {"function": "adam", "diagnosis": None, "mistake_id": "adam-eps-inside-sqrt"}
+    assert class_report.mistake_name(by_id)[0] == "epsilon inside the square root"
+    by_text = {"function": "adam", "diagnosis": "Some title: why"}
+    assert class_report.mistake_name(by_text) == ("Some title", "why")
+    assert class_report.mistake_name({"function": "adam", "diagnosis": None}) is None
+    unknown = {"function": "adam", "diagnosis": None, "mistake_id": "not-in-the-catalogue"}
+    assert class_report.mistake_name(unknown) == ("not-in-the-catalogue", "")
 
 
 def test_class_report_of_nothing_says_so(tmp_path):
