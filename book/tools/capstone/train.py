@@ -72,9 +72,10 @@ RUNS = {
     # Bias correction off / on without warm-up (the first epochs are what matter).
     "adam_nowarmup": dict(warmup_epochs=0.0, epochs=2),
     "adam_nowarmup_nobc": dict(warmup_epochs=0.0, epochs=2, bias_correction=False),
-    # Learning rates a factor 10 either side of the reference, for the update/weight ratio.
-    "adamw_lr_low": dict(lr=2e-4, epochs=1),
-    "adamw_lr_high": dict(lr=2e-2, epochs=1),
+    # Learning rates a factor 10 either side of the reference, for the update/weight ratio:
+    # the same warm-up, then two epochs at the constant peak rate.
+    "adamw_lr_low": dict(lr=2e-4, epochs=3, schedule="constant"),
+    "adamw_lr_high": dict(lr=2e-2, epochs=3, schedule="constant"),
     # A multilayer perceptron on the same pixels, to show the set needs convolutions.
     "mlp": dict(model="mlp"),
 }
@@ -211,7 +212,7 @@ def train(cfg: dict, verbose: bool = True) -> dict:
 
     model = make_model(cfg)
     decay, no_decay = [], []
-    for name, p in model.named_parameters():
+    for p in model.parameters():
         # Weight decay on conv/linear weights only; not on biases or batch-norm scales.
         (decay if p.ndim > 1 else no_decay).append(p)
     groups = [dict(params=decay, weight_decay=cfg["weight_decay"]),
@@ -258,7 +259,7 @@ def train(cfg: dict, verbose: bool = True) -> dict:
             opt.step()
             running.append(loss.item())
             if logging:
-                for n, w, w0 in zip(weight_names, weights, before):
+                for n, w, w0 in zip(weight_names, weights, before, strict=True):
                     log["ratio"][n].append(((w.detach() - w0).norm() / w0.norm()).item())
                 log["step"].append(step)
                 log["loss"].append(float(np.mean(running)))
