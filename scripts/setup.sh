@@ -8,13 +8,15 @@ VENV="${1:-.venv}"
 need_apt=()
 command -v bwrap >/dev/null 2>&1 || need_apt+=(bubblewrap)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+# The sandbox's seccomp filter is compiled with libseccomp (through pyseccomp).
+ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2' || need_apt+=(libseccomp2)
 if ((${#need_apt[@]})); then
   if command -v apt-get >/dev/null 2>&1; then
     SUDO=""
     [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo -n"
     echo "setup: installing system packages: ${need_apt[*]}"
     if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null; }; then
-      echo "setup: WARNING could not install ${need_apt[*]}; the grader falls back to reduced isolation and browser tests are skipped" >&2
+      echo "setup: WARNING could not install ${need_apt[*]}; the grader falls back to reduced isolation; `make test` (strict) will fail" >&2
     fi
   else
     echo "setup: WARNING no apt-get; install ${need_apt[*]} yourself for full isolation and browser tests" >&2
