@@ -16,7 +16,7 @@ if ((${#need_apt[@]})); then
     [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo -n"
     echo "setup: installing system packages: ${need_apt[*]}"
     if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null; }; then
-      echo "setup: WARNING could not install ${need_apt[*]}; the grader falls back to reduced isolation; `make test` (strict) will fail" >&2
+      echo "setup: WARNING could not install ${need_apt[*]}; the grader falls back to reduced isolation; 'make test' (strict mode) will fail" >&2
     fi
   else
     echo "setup: WARNING no apt-get; install ${need_apt[*]} yourself for full isolation and browser tests" >&2
