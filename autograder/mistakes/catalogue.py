@@ -176,6 +176,8 @@ CATALOGUE: tuple[Mistake, ...] = (
             "draw from rng.uniform(-a, a)", {"normal_instead": True}),
     Mistake("orthogonal", "orthogonal-gaussian", "Gaussian instead of orthogonal",
             "orthonormalise a Gaussian matrix with np.linalg.qr", {"gaussian_only": True}),
+    Mistake("orthogonal", "orthogonal-transposed", "transposed",
+            "W must have shape (fan_in, fan_out): for a wide W take the transpose of the tall Q", {"transposed": True}),
 )
 
 
