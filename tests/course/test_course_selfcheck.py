@@ -217,14 +217,15 @@ def test_a_check_that_needs_another_function_says_which(released_course):
 
 def test_the_build_refuses_a_self_check_the_reference_fails(monkeypatch, tmp_path):
     """The build runs the reference through the students' file; a wrong stored answer stops it."""
-    real = framework.run_probe_locally
+    real = selfcheck_build.stored_case
 
-    def skewed(case, functions):
-        out = real(case, functions)
-        if case.function == "sgd" and functions["sgd"] is references("optimizers")["sgd"]:
-            out["weights"].value = out["weights"].value + 1.0
-        return out
+    def skewed(case, store):
+        stored = real(case, store)
+        if case.function == "sgd":
+            key = stored["entry"]["expected"]["weights"]["@"]
+            store.arrays[key] = store.arrays[key] + 1.0
+        return stored
 
-    monkeypatch.setattr(framework, "run_probe_locally", skewed)
+    monkeypatch.setattr(selfcheck_build, "stored_case", skewed)
     with pytest.raises(selfcheck_build.BuildError, match="sgd"):
         selfcheck_build.build("optimizers", tmp_path)
