@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from autograder import checks
-from autograder.course import leakscan
+from autograder.course import selfcheck_build, leakscan
 from autograder.course.nbgrader_run import CourseError
 from autograder.course.release import release
 from course_support import ROOT, copy_course, read_notebook, solution_cells
@@ -18,8 +18,10 @@ def test_the_release_holds_no_solution_in_any_file(released_course):
     release_dir = released_course / "release"
     assert sorted(p.name for p in release_dir.iterdir()) == sorted(checks.ASSIGNMENTS)
     for assignment in checks.ASSIGNMENTS:
-        files = sorted(p.name for p in (release_dir / assignment).rglob("*") if p.is_file())
-        assert files == sorted([f"{assignment}.ipynb", "selfcheck.py", "selfcheck_data.npz"]), files
+        folder = release_dir / assignment
+        files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+        library = [f"{selfcheck_build.LIBRARY}/{name}" for name in selfcheck_build.SHIPPED_MODULES]
+        assert files == sorted([f"{assignment}.ipynb", "selfcheck.py", "selfcheck_data.npz", *library]), files
         # Every graded function is in the released notebook, as a stub the scan accepts.
         cells = [c for c in read_notebook(release_dir / assignment / f"{assignment}.ipynb")["cells"]
                  if c["cell_type"] == "code"]
