@@ -78,6 +78,40 @@ def submission_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix in (".py", ".ipynb") and p.is_file())
 
 
+def base_of(path: Path) -> str | None:
+    """The assignment whose correct solution a bank file builds on (its `# base: <assignment>` line)."""
+    found = re.search(r"^# base: (\w+)", path.read_text(), re.M) if path.suffix == ".py" else None
+    return found.group(1) if found else None
+
+
+def compose(path: Path) -> str:
+    """A bank file's full source: the one correct solution of its base, with every function
+    the bank file defines put in place of the correct one."""
+    import ast
+
+    base = base_of(path)
+    if base is None:
+        return path.read_text()
+    source = (EXAMPLES / base / "alice_correct.py").read_text()
+    text = path.read_text()
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.FunctionDef):
+            lines = text.splitlines(keepends=True)
+            source = replace_function(source, node.name, "".join(lines[node.lineno - 1:node.end_lineno]))
+    return f"# composed from {path.name} and examples/submissions/{base}/alice_correct.py\n" + source
+
+
+def materialize(paths: list[Path], out_dir: Path) -> dict[Path, Path]:
+    """Bank file -> a gradable file under ``out_dir/<assignment>/`` (composed, or copied as is)."""
+    out = {}
+    for path in paths:
+        target = Path(out_dir) / assignment_of(path) / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(compose(path))
+        out[path] = target
+    return out
+
+
 def replace_function(source: str, name: str, new: str) -> str:
     """``source`` with the top-level function ``name`` replaced by the code ``new``."""
     import ast

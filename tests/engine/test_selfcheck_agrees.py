@@ -26,7 +26,7 @@ from autograder import checks, submission
 from autograder.checks import framework
 from autograder.course import selfcheck_build
 from autograder.sandbox.inside import compare, probes
-from engine_support import WRONG, submission_files
+from engine_support import WRONG, compose, submission_files
 
 COUNTS = {"bank": 0, "variants": 0, "random": 0, "failed": 0, "named": 0}
 
@@ -48,7 +48,7 @@ def released(tmp_path_factory):
 def _shipped(released, assignment):
     module, manifest, arrays = released[assignment]
     by_name = {c.name: c for c in checks.suite(assignment)}
-    for function, stored in manifest["functions"].items():
+    for stored in manifest["functions"].values():
         for entry in stored:
             yield by_name[entry["name"]], entry, module, arrays
 
@@ -86,8 +86,10 @@ def _observe(case, functions):
 
 def _bank_functions(path, assignment):
     namespace = {"__name__": "bank"}
+    cells = ([{"source": compose(path), "filename": path.name}] if path.suffix == ".py"
+             else submission.load(path, assignment).cells)
     with _quiet():
-        for cell in submission.load(path, assignment).cells:
+        for cell in cells:
             try:
                 exec(compile(cell["source"], cell["filename"], "exec"), namespace)
             except Exception:  # noqa: BLE001 - a notebook's experiment cell may fail; its functions count
@@ -109,7 +111,7 @@ def test_agree_on_every_bank_entry_and_every_catalogued_variant(released, assign
                 continue
             _agree(case, entry, module, arrays, received)
             COUNTS["bank"] += 1
-        for mistake, wrong in framework.variant_functions(reference, case.function):
+        for _mistake, wrong in framework.variant_functions(reference, case.function):
             try:
                 received = _observe(case, wrong)
             except Exception:  # noqa: BLE001
