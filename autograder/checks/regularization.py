@@ -62,7 +62,8 @@ def _inverted_scaling(case):
     tol = _tolerance(case).rtol
     scale = bounded("scale_error", "the largest relative error of a kept unit to x / p", 0.0, tol,
                     f"at most {tol:g}: with inverted dropout every output is 0 or x / p")
-    return {"stats": [scale], "error_stat": "scale_error",
+    # The kept fraction is checked here too: this case is small enough for the self-check.
+    return {"stats": [stat, scale], "error_stat": "scale_error",
             "rules": {"kept_fraction": near(2 * t), "scale_error": near(1e-9, 0.05)}}
 
 

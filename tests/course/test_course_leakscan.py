@@ -91,8 +91,10 @@ def test_only_the_stub_body_is_accepted(body, leaks):
     assert bool(problems) == leaks, problems
 
 
-def test_release_refuses_to_finish_when_a_solution_escapes_nbgrader(released_course, tmp_path):
-    """A solution cell whose nbgrader metadata was lost is copied into the release verbatim."""
+def test_release_refuses_to_finish_when_a_solution_escapes_nbgrader(released_course, tmp_path, monkeypatch):
+    """A solution cell whose nbgrader metadata was lost is copied into the release verbatim.
+    The release's cell check refuses such a notebook first; with that check out of the way,
+    the final scan of the released files must still refuse it on its own."""
     course = copy_course(released_course, tmp_path / "course")
     path = course / "source" / "optimizers" / "optimizers.ipynb"
     nb = read_notebook(path)
@@ -103,5 +105,9 @@ def test_release_refuses_to_finish_when_a_solution_escapes_nbgrader(released_cou
                 if isinstance(cell["source"], str) else \
                 [line for line in cell["source"] if "SOLUTION" not in line]
     path.write_text(json.dumps(nb), encoding="utf-8")
+    with pytest.raises(CourseError, match="adam: 0 solution cells"):
+        release(course, ["optimizers"], log=lambda *a: None)
+    from autograder.course import release as release_module
+    monkeypatch.setattr(release_module, "notebook_problems", lambda root, name: [])
     with pytest.raises(CourseError, match="`adam` has a body beyond the stub"):
         release(course, ["optimizers"], log=lambda *a: None)
