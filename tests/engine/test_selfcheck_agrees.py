@@ -87,7 +87,7 @@ def _observe(case, functions):
 def _bank_functions(path, assignment):
     namespace = {"__name__": "bank"}
     cells = ([{"source": compose(path), "filename": path.name}] if path.suffix == ".py"
-             else submission.load(path, assignment).cells)
+             else submission.notebook_cells(compose(path), path.name))
     with _quiet():
         for cell in cells:
             try:

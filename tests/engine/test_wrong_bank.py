@@ -4,7 +4,8 @@ Each breaks exactly one function in a realistic way, and says so in its header
 (``breaks: <function>``, ``mistake: <catalogue id or none>``). A ``.py`` entry holds
 only that function and names its base (``base: <assignment>``): the rest is the one
 correct solution, ``examples/submissions/<assignment>/alice_correct.py``. The
-notebook entries are whole notebooks, because the notebook format is what they test. Each must lose points on that function and on no other, and
+notebook entries hold their header cell and that function's cell; the rest is
+``bob_correct.ipynb`` of the same folder (with its magics and broken experiment cells). Each must lose points on that function and on no other, and
 when the mistake is catalogued some failing test must name it.
 """
 from __future__ import annotations
@@ -25,13 +26,15 @@ def test_the_bank_is_big_and_covers_every_assignment():
     assert any(p.suffix == ".ipynb" for p in BANK)
 
 
-@pytest.mark.parametrize("path", [p for p in BANK if p.suffix == ".py"],
-                         ids=[i for p, i in zip(BANK, IDS, strict=True) if p.suffix == ".py"])
-def test_a_python_bank_file_holds_only_its_broken_function_and_names_its_base(path):
+@pytest.mark.parametrize("path", BANK, ids=IDS)
+def test_a_bank_file_holds_only_its_broken_function_and_names_its_base(path):
     import ast
+    import json
 
     assert base_of(path) == path.parent.name
-    defined = [n.name for n in ast.parse(path.read_text()).body if isinstance(n, ast.FunctionDef)]
+    code = ([path.read_text()] if path.suffix == ".py" else
+            ["".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"])
+    defined = [n.name for source in code for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
     assert defined == [meta(path)["breaks"]]
     composed = compose(path)
     assert all(f"def {name}(" in composed for name in checks.functions(path.parent.name))
