@@ -53,6 +53,9 @@ class Case:
     judge: "Judge"
     setting: str = ""         # the input in words, for messages
     points: float = 1.0
+    # What the judge computed about this case (its entry, the variants' outputs). Not an
+    # init field, so a copy made with dataclasses.replace (other inputs) starts empty.
+    memo: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
 
 
 @dataclasses.dataclass
@@ -122,20 +125,16 @@ class Judge:
 
     references = None  # the reference module whose functions the probes call
 
-    def __init__(self):
-        self._entries: dict[str, dict] = {}
-        self._variants: dict[str, list] = {}
-
     def reference_fns(self) -> dict:
         return reference_functions(self.references)
 
     def entry(self, case: Case) -> dict:
-        if case.name not in self._entries:
-            self._entries[case.name] = self._describe(case)
-        return self._entries[case.name]
+        if "entry" not in case.memo:
+            case.memo["entry"] = self._describe(case)
+        return case.memo["entry"]
 
     def variants(self, case: Case) -> list[dict]:
-        if case.name not in self._variants:
+        if "variants" not in case.memo:
             found = []
             for mistake, wrong in variant_functions(self.reference_fns(), case.function):
                 try:
@@ -145,8 +144,8 @@ class Judge:
                     continue
                 if described is not None:
                     found.append({"id": mistake.id, "mistake": mistake.text(), **described})
-            self._variants[case.name] = found
-        return self._variants[case.name]
+            case.memo["variants"] = found
+        return case.memo["variants"]
 
     def bounds(self, case: Case) -> list[dict]:
         return []
@@ -173,7 +172,6 @@ class MatchesReference(Judge):
     suffix = ". The expected value is the reference implementation's output on the same input."
 
     def __init__(self, references, outputs: list[Output], tol: Tolerance):
-        super().__init__()
         self.references, self.outputs, self.tol = references, list(outputs), tol
 
     def specs(self):
@@ -239,17 +237,15 @@ class Statistical(Judge):
 
     def __init__(self, family: str, describe: Callable[[Case], dict], references, suffix: str = "",
                  name_by: tuple[list[Output], Tolerance] | None = None):
-        super().__init__()
         if family not in compare.FAMILIES:
             raise KeyError(f"no statistics family {family!r} in compare.FAMILIES")
         self.family, self.describe, self.references, self.suffix = family, describe, references, suffix
         self.name_by = name_by
-        self._specs: dict[str, dict] = {}
 
     def spec(self, case) -> dict:
-        if case.name not in self._specs:
-            self._specs[case.name] = self.describe(case)
-        return self._specs[case.name]
+        if "spec" not in case.memo:
+            case.memo["spec"] = self.describe(case)
+        return case.memo["spec"]
 
     def bounds(self, case):
         return self.spec(case)["stats"]

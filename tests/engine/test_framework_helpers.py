@@ -277,3 +277,17 @@ def test_hoeffding_halfwidth_bounds_the_exact_binomial_tail(n, p):
     k_lo, k_hi = math.ceil(n * (p - t)), math.floor(n * (p + t))
     tail = st.binom.cdf(k_lo - 1, n, p) + st.binom.sf(k_hi, n, p)
     assert tail <= statistics.DELTA
+
+
+def test_a_copy_of_a_case_with_other_inputs_is_judged_afresh():
+    """Judges keep what they computed on the case itself, so dataclasses.replace (another seed,
+    other inputs) cannot reuse a stale entry."""
+    import dataclasses
+
+    case = _sgd_case()
+    first = case.judge.entry(case)
+    inputs = dict(case.inputs, w0=case.inputs["w0"] + 1.0)
+    moved = dataclasses.replace(case, inputs=inputs)
+    assert moved.memo == {}
+    assert not np.array_equal(case.judge.entry(moved)["expected"]["weights"], first["expected"]["weights"])
+    assert case.judge.entry(case) is first
