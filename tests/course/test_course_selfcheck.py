@@ -275,3 +275,14 @@ def test_a_disagreeing_notebook_is_caught():
     assert any("outputs" in p for p in problems(outputs))
     assert any("hidden_test('optimizers', 'rmsprop')" in p for p in problems(wrong_function))
     assert any(p.startswith("adam: the cell after its solution") for p in problems(no_check))
+
+
+@pytest.mark.parametrize("assignment", checks.ASSIGNMENTS)
+def test_the_release_ships_the_graders_own_comparison_verbatim(released_course, assignment):
+    """One copy of the comparison: the released selfcheck_lib is byte for byte the grader's
+    autograder/sandbox/inside modules, and selfcheck.py the template."""
+    folder = release_dir(released_course, assignment)
+    for name in selfcheck_build.SHIPPED_MODULES:
+        shipped = (folder / selfcheck_build.LIBRARY / name).read_bytes()
+        assert shipped == (selfcheck_build.INSIDE / name).read_bytes(), name
+    assert (folder / "selfcheck.py").read_bytes() == selfcheck_build.TEMPLATE.read_bytes()

@@ -299,7 +299,7 @@ def init_determinism(outputs, inputs, params):
     again = require(outputs, "same_seed", "W from a second rng with the same seed")
     other = require(outputs, "other_seed", "W from an rng with another seed")
     shape_ok = first.shape == shape
-    return {"shape_ok": float(shape_ok), "finite": float(shape_ok and bool(np.all(np.isfinite(first)))),
+    return {"shape_ok": float(shape_ok), "finite": float(bool(np.all(np.isfinite(first)))),
             "same_seed_equal": _equal(first, again), "other_seed_equal": _equal(first, other)}
 
 
