@@ -7,7 +7,7 @@ A judge is an object that
   arrays or the statistics to check with their bounds) and the catalogued
   wrong variants' outputs or statistics on it (``variants(case)``);
 * judges decoded outputs (``judge(case, received) -> Verdict``, also its
-  ``__call__``) by handing the entry to ``sandbox/inside/compare.judge``, the
+  ``__call__``) by handing the entry to ``sandbox/inside/judging.judge``, the
   one comparison that the in-kernel hidden tests and the students' self-check
   run too (the self-check reads the same entries from its data file);
 * lists its statistics and bounds (``bounds(case)``).
@@ -24,7 +24,7 @@ from typing import Callable
 
 import numpy as np
 
-from autograder.sandbox.inside import compare
+from autograder.sandbox.inside import compare, judging
 
 # The shared comparison, re-exported for the checks.
 as_array = compare.as_array
@@ -151,7 +151,7 @@ class Judge:
         return []
 
     def judge(self, case: Case, received: dict) -> Verdict:
-        judgement = compare.judge(self.entry(case), received, case.inputs, variants=lambda: self.variants(case))
+        judgement = judging.judge(self.entry(case), received, case.inputs, variants=lambda: self.variants(case))
         message = judgement.message if judgement.passed else f"{case.setting}: {judgement.message}{self.suffix}"
         ids = tuple(m[0] for m in judgement.mistakes)
         return Verdict(judgement.passed, message, judgement.mistakes[0][1] if ids else None, ids)
@@ -227,7 +227,7 @@ def bounded(stat_id, label, lo, hi, expect) -> dict:
 
 
 class Statistical(Judge):
-    """Checks statistics of the outputs (a family in ``compare.FAMILIES``) against
+    """Checks statistics of the outputs (a family in ``judging.FAMILIES``) against
     bounds; names a mistake when the statistics fall where a wrong variant's do.
 
     ``describe(case)`` returns {"stats": [bounds], "params": {...}, "rules": {stat: rule},
@@ -237,8 +237,8 @@ class Statistical(Judge):
 
     def __init__(self, family: str, describe: Callable[[Case], dict], references, suffix: str = "",
                  name_by: tuple[list[Output], Tolerance] | None = None):
-        if family not in compare.FAMILIES:
-            raise KeyError(f"no statistics family {family!r} in compare.FAMILIES")
+        if family not in judging.FAMILIES:
+            raise KeyError(f"no statistics family {family!r} in judging.FAMILIES")
         self.family, self.describe, self.references, self.suffix = family, describe, references, suffix
         self.name_by = name_by
 
@@ -263,10 +263,10 @@ class Statistical(Judge):
     def _variant(self, case, outputs):
         entry = self.entry(case)
         try:
-            values = compare.statistics_of(entry, outputs, case.inputs)
+            values = judging.statistics_of(entry, outputs, case.inputs)
         except compare.Unjudgeable:
             return None
-        if not compare.stats_problems(values, entry["stats"]):
+        if not judging.stats_problems(values, entry["stats"]):
             return None  # this variant passes here: it names nothing
         if self.name_by:
             got = compare.plain_outputs(outputs, entry["name_by"]["outputs"])

@@ -3,7 +3,7 @@
 
 ``selfcheck.py`` is ``selfcheck_template.py``, copied. ``selfcheck_lib/`` is a
 verbatim copy of the student-safe modules of ``autograder/sandbox/inside`` (the
-probes, the wire format and the comparison): the self-check calls the student's
+probes, the wire format, the comparison and the judging): the self-check calls the student's
 function, decodes its outputs and judges them with the very code the grader
 runs. Neither imports anything but NumPy and the standard library.
 
@@ -37,7 +37,7 @@ TEMPLATE = Path(__file__).with_name("selfcheck_template.py")
 INSIDE = Path(inside.__file__).parent
 LIBRARY = "selfcheck_lib"
 # The modules shipped to students, copied verbatim: none knows a right answer.
-SHIPPED_MODULES = ("__init__.py", "probes.py", "wire.py", "compare.py")
+SHIPPED_MODULES = ("__init__.py", "probes.py", "wire.py", "compare.py", "judging.py")
 # Cases whose inputs hold more numbers than this are left to the hidden tests (file size).
 MAX_INPUT_ELEMENTS = 50_000
 CASES_PER_FUNCTION = 3

@@ -18,7 +18,7 @@ more cases, with other inputs.
 The folder ``selfcheck_lib`` next to this file is a verbatim copy of the
 grader's own ``autograder/sandbox/inside`` modules: the probes that call your
 function exactly as the grader does, the wire format its outputs are decoded
-through, and the comparison that judges them. The grader runs the same code.
+through, and the comparison and judging that decide. The grader runs the same code.
 
 (Released by ``python -m autograder release`` from ``autograder/course/selfcheck_template.py``.)
 """
@@ -41,7 +41,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from selfcheck_lib import compare, probes  # noqa: E402  (found next to this file)
+from selfcheck_lib import compare, judging, probes  # noqa: E402  (found next to this file)
 
 DATA_FILE = os.path.join(HERE, "selfcheck_data.npz")
 LIBRARY = os.path.join(HERE, "selfcheck_lib")
@@ -158,9 +158,9 @@ def _run_case(case, arrays, get):
 
 
 def judge_stored(case, arrays, outputs, inputs=None):
-    """The grader's comparison (selfcheck_lib/compare.py) on a stored case and decoded outputs."""
+    """The grader's judging (selfcheck_lib/judging.py) of a stored case on decoded outputs."""
     inputs = _tree(case["inputs"], arrays) if inputs is None else inputs
-    return compare.judge(_tree(case["entry"], arrays), outputs, inputs)
+    return judging.judge(_tree(case["entry"], arrays), outputs, inputs)
 
 
 def run_checks(name, fn, namespace=None):
