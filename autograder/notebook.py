@@ -22,7 +22,7 @@ import warnings
 import numpy as np
 
 from autograder import checks
-from autograder.sandbox.inside import probes, wire
+from autograder.sandbox.inside import compare, probes
 
 
 def run_function_cases(assignment: str, function: str, namespace: dict) -> list[dict]:
@@ -47,10 +47,7 @@ def run_function_cases(assignment: str, function: str, namespace: dict) -> list[
             with warnings.catch_warnings(), np.errstate(all="ignore"), \
                     contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                 warnings.simplefilter("ignore")
-                raw = probes.PROBES[case.probe](get, case.inputs)
-                arrays: list = []
-                tree = wire.encode_value(raw, arrays)
-                outputs = wire.decode_value(tree, [np.array(a, copy=True) for a in arrays]).value
+                outputs = compare.observe(case.probe, get, case.inputs)
                 verdict = case.judge(case, outputs)
         except Exception as exc:  # noqa: BLE001 - any student failure is a failed case
             text = str(exc) if isinstance(exc, probes.ProbeError) else f"{type(exc).__name__}: {exc}"

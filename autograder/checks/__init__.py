@@ -26,3 +26,8 @@ def suite(assignment: str):
 
 def functions(assignment: str) -> tuple[str, ...]:
     return tuple(_module(assignment).FUNCTIONS)
+
+
+def points(assignment: str) -> dict[str, float]:
+    """Each graded function's points, as the grader gives them (its cases add up to this)."""
+    return {name: float(_module(assignment).POINTS[name]) for name in functions(assignment)}

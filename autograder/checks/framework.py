@@ -1,18 +1,35 @@
 """The pieces every graded check is built from.
 
-A ``Case`` is one seeded test: which probe to run on which inputs, and a judge
-that looks at what came back (plain values, decoded by the grader) and returns
-a ``Verdict``. Judges run in the grader process, never in the sandbox.
+A ``Case`` is one seeded test: which probe to run on which inputs, and a judge.
+A judge is an object that
+
+* describes a case as an *entry* (``entry(case)``: plain data, the expected
+  arrays or the statistics to check with their bounds) and the catalogued
+  wrong variants' outputs or statistics on it (``variants(case)``);
+* judges decoded outputs (``judge(case, received) -> Verdict``, also its
+  ``__call__``) by handing the entry to ``sandbox/inside/judging.judge``, the
+  one comparison that the in-kernel hidden tests and the students' self-check
+  run too (the self-check reads the same entries from its data file);
+* lists its statistics and bounds (``bounds(case)``).
+
+Judges run in the grader process, never in the sandbox. Every named mistake
+comes from ``mistakes/catalogue.py`` through ``variants(case)``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Callable
 
 import numpy as np
 
-from autograder.sandbox.inside import probes, wire
+from autograder.sandbox.inside import compare, judging
+
+# The shared comparison, re-exported for the checks.
+as_array = compare.as_array
+relative_errors = compare.relative_errors
+max_relative_error = compare.max_relative_error
 
 
 @dataclasses.dataclass
@@ -20,6 +37,11 @@ class Verdict:
     passed: bool
     message: str = ""
     diagnosis: str | None = None
+    mistake_ids: tuple = ()
+
+    @property
+    def mistake_id(self) -> str | None:
+        return self.mistake_ids[0] if self.mistake_ids else None
 
 
 @dataclasses.dataclass
@@ -28,41 +50,13 @@ class Case:
     function: str             # the graded function
     probe: str                # name in autograder.sandbox.inside.probes.PROBES
     inputs: dict              # plain data only: arrays, numbers, strings, lists, dicts
-    judge: Callable[["Case", dict], Verdict]
+    judge: "Judge"
     setting: str = ""         # the input in words, for messages
     points: float = 1.0
+    # What the judge computed about this case (its entry, the variants' outputs). Not an
+    # init field, so a copy made with dataclasses.replace (other inputs) starts empty.
+    memo: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
 
-
-# --------------------------------------------------------------- running probes on trusted code --
-
-def run_probe_locally(case: Case, functions: dict[str, Callable]) -> dict:
-    """Run ``case``'s probe on trusted implementations and decode the result exactly
-    as a student's result would be decoded, so both are compared like for like."""
-    def get(name):
-        return functions[name]
-
-    raw = probes.PROBES[case.probe](get, case.inputs)
-    arrays: list = []
-    tree = wire.encode_value(raw, arrays)
-    # Round-trip through the wire format (bytes and back) to mirror the sandbox path.
-    header, decoded_arrays = wire.read_message(_reader(wire.pack({"outputs": tree}, arrays)))
-    return wire.decode_value(header["outputs"], decoded_arrays).value
-
-
-def _reader(data: bytes):
-    view = memoryview(data)
-    position = [0]
-
-    def read_exact(n):
-        chunk = bytes(view[position[0]:position[0] + n])
-        if len(chunk) < n:
-            raise EOFError
-        position[0] += n
-        return chunk
-    return read_exact
-
-
-# ------------------------------------------------------------------------ comparing values --
 
 @dataclasses.dataclass
 class Tolerance:
@@ -70,83 +64,12 @@ class Tolerance:
     atol: float = 1e-10
 
     def describe(self) -> str:
-        return f"|received - expected| <= {self.atol:g} + {self.rtol:g}·|expected| elementwise"
-
-
-def relative_errors(received: np.ndarray, expected: np.ndarray) -> np.ndarray:
-    """The course's relative error, |r - e| / max(1e-8, |r| + |e|), elementwise."""
-    r = received.astype(np.float64)
-    e = expected.astype(np.float64)
-    with np.errstate(invalid="ignore", over="ignore"):
-        return np.abs(r - e) / np.maximum(1e-8, np.abs(r) + np.abs(e))
-
-
-def as_array(item: wire.Received | None, what: str, *, allow_scalar: bool = False) -> tuple[np.ndarray | None, str]:
-    """The received value as a float array, or a message saying why it is not one."""
-    if item is None:
-        return None, f"{what} is missing from the output"
-    if item.kind == "array":
-        if item.value.dtype == bool or not np.issubdtype(item.value.dtype, np.number):
-            return None, f"{what} is an array of dtype {item.value.dtype}; expected floating-point numbers"
-        return item.value.astype(np.float64), ""
-    if allow_scalar and item.kind in ("float", "int"):
-        return np.asarray(float(item.value)), ""
-    expected = "a number or a numpy array" if allow_scalar else "a numpy array"
-    hint = " (wrap it with np.array(...))" if item.kind in ("list", "tuple") else ""
-    return None, f"{what} is {item.describe()}; expected {expected}{hint}"
+        return compare.describe_tolerance(self.rtol, self.atol)
 
 
 def compare_array(received: np.ndarray, expected: np.ndarray, tol: Tolerance, what: str) -> str | None:
-    """None if ``received`` matches ``expected`` within ``tol``, else a message saying
-    what was received, what was expected, where, and how it was measured."""
-    if received.shape != expected.shape:
-        return f"{what} has shape {received.shape}; expected shape {expected.shape}"
-    r = received.astype(np.float64)
-    e = expected.astype(np.float64)
-    nan_r, nan_e = np.isnan(r), np.isnan(e)
-    if np.any(nan_r & ~nan_e):
-        first = tuple(np.argwhere(nan_r & ~nan_e)[0]) if r.ndim else ()
-        at = f"first at index {_index(first)}, " if r.ndim else ""
-        return (f"{what} contains NaN at {int(np.sum(nan_r & ~nan_e))} of {r.size} entries "
-                f"({at}where {_fmt(e[first])} was expected)")
-    both_nan = nan_r & nan_e
-    with np.errstate(invalid="ignore", over="ignore"):
-        bad = ~(np.abs(r - e) <= tol.atol + tol.rtol * np.abs(e)) & ~both_nan
-        bad &= ~((r == e) & np.isinf(e))
-        # atol + rtol·inf is inf, which would accept anything where inf is expected.
-        bad |= np.isinf(e) & (r != e)
-    if not np.any(bad):
-        return None
-    errors = np.where(both_nan, 0.0, relative_errors(r, e))
-    errors = np.where(np.isnan(errors), np.inf, errors)
-    worst = np.unravel_index(int(np.argmax(np.where(bad, errors, -1))), r.shape) if r.ndim else ()
-    at = f" at index {_index(worst)}" if r.ndim else ""
-    first = ""
-    if r.ndim and int(np.sum(bad)) > 1:
-        index = tuple(np.argwhere(bad)[0])
-        first = f"; the first differing entry is at index {_index(index)} ({_fmt(r[index])} instead of {_fmt(e[index])})"
-    return (f"{what} differs from the expected value in {int(np.sum(bad))} of {r.size} entries{first}; "
-            f"the largest difference: received {_fmt(r[worst])}, expected {_fmt(e[worst])}{at} "
-            f"(relative error {float(errors[worst]):.2e}, measured as |r-e|/max(1e-8, |r|+|e|); "
-            f"tolerance {tol.describe()})")
+    return compare.compare_array(received, expected, tol.rtol, tol.atol, what)
 
-
-def _index(idx) -> str:
-    return "(" + ", ".join(str(int(i)) for i in idx) + ")" if len(idx) != 1 else f"[{int(idx[0])}]"
-
-
-def _fmt(x) -> str:
-    return f"{float(x):.8g}"
-
-
-def max_relative_error(received: np.ndarray, expected: np.ndarray) -> float:
-    if received.shape != expected.shape or received.size == 0:
-        return float("inf")
-    errors = relative_errors(received, expected)
-    return float(np.nanmax(np.where(np.isnan(errors), np.inf, errors)))
-
-
-# ------------------------------------------------------------ judging against the reference --
 
 @dataclasses.dataclass
 class Output:
@@ -159,80 +82,201 @@ class Output:
     # moved, so a tiny step is not lost against a large weight).
     minus_input: str | None = None
 
-
-def _pick(outputs: dict, key: str):
-    """Outputs may be nested: 'weights' or 'return.0' (first item of a returned tuple)."""
-    head, _, rest = key.partition(".")
-    item = outputs.get(head)
-    while rest and item is not None:
-        index, _, rest = rest.partition(".")
-        if item.kind in ("tuple", "list") and index.isdigit() and int(index) < len(item.value):
-            item = item.value[int(index)]
-        else:
-            return None
-    return item
+    def spec(self) -> dict:
+        return {"key": self.key, "what": self.what, "scalar": bool(self.scalar), "minus_input": self.minus_input}
 
 
-def first_difference(received: dict, expected: dict, outputs: list[Output], tol: Tolerance,
-                     inputs: dict | None = None) -> str | None:
-    for out in outputs:
-        r, problem = as_array(_pick(received, out.key), out.what, allow_scalar=out.scalar)
-        if problem:
-            return problem
-        e, _ = as_array(_pick(expected, out.key), out.what, allow_scalar=out.scalar)
-        what = out.what
-        if out.minus_input and inputs is not None and r.shape == e.shape:
-            base = np.asarray(inputs[out.minus_input], dtype=np.float64)
-            r, e = r - base, e - base
-            what = f"{out.what}, minus {out.minus_input},"
-        problem = compare_array(r, e, tol, what)
-        if problem:
-            return problem
-    return None
+# --------------------------------------------------------- running probes on trusted code --
 
-
-def matches_reference(references, outputs: list[Output], tol: Tolerance):
-    """A judge: the student's outputs must match the reference's on the same probe.
-
-    On a mismatch it looks for a catalogued mistake whose variant reproduces the
-    student's outputs, and names it.
-    """
-    from autograder.mistakes import catalogue, variants
-
-    def judge(case: Case, received: dict) -> Verdict:
-        functions = reference_functions(references)
-        expected = run_probe_locally(case, functions)
-        problem = first_difference(received, expected, outputs, tol, case.inputs)
-        if problem is None:
-            return Verdict(True, "matches the reference")
-        diagnosis = None
-        for mistake in catalogue.mistakes_for(case.function):
-            wrong = dict(functions)
-            wrong[case.function] = _with_knobs(getattr(variants, case.function), mistake.knobs)
-            try:
-                with np.errstate(all="ignore"):
-                    variant_outputs = run_probe_locally(case, wrong)
-            except Exception:  # a variant may legitimately blow up on some inputs
-                continue
-            if first_difference(received, variant_outputs, outputs, tol, case.inputs) is None:
-                diagnosis = mistake.text()
-                break
-        return Verdict(False, f"{case.setting}: {problem}. The expected value is the reference "
-                              f"implementation's output on the same input.", diagnosis)
-
-    return judge
-
-
-def _with_knobs(fn, knobs):
-    def variant(*args, **kwargs):
-        return fn(*args, **kwargs, **knobs)
-    return variant
+def run_probe_locally(case: Case, functions: dict[str, Callable]) -> dict:
+    """Run ``case``'s probe on trusted implementations; decoded exactly as a student's output."""
+    return compare.observe(case.probe, lambda name: functions[name], case.inputs)
 
 
 def reference_functions(module) -> dict:
     return {name: getattr(module, name) for name in dir(module) if not name.startswith("_")
             and callable(getattr(module, name))}
 
+
+def variant_functions(reference_fns: dict, function: str) -> list:
+    """(mistake, functions with ``function`` replaced by the mistake's variant) per catalogued mistake."""
+    from autograder.mistakes import catalogue, variants
+
+    out = []
+    for mistake in catalogue.mistakes_for(function):
+        wrong = dict(reference_fns)
+        wrong[function] = functools.partial(getattr(variants, function), **mistake.knobs)
+        out.append((mistake, wrong))
+    return out
+
+
+def _quietly(run):
+    with np.errstate(all="ignore"):
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return run()
+
+
+# ------------------------------------------------------------------------- judges --
+
+class Judge:
+    """Base: subclasses give ``entry``, ``variants`` and ``bounds``."""
+
+    references = None  # the reference module whose functions the probes call
+
+    def reference_fns(self) -> dict:
+        return reference_functions(self.references)
+
+    def entry(self, case: Case) -> dict:
+        if "entry" not in case.memo:
+            case.memo["entry"] = self._describe(case)
+        return case.memo["entry"]
+
+    def variants(self, case: Case) -> list[dict]:
+        if "variants" not in case.memo:
+            found = []
+            for mistake, wrong in variant_functions(self.reference_fns(), case.function):
+                try:
+                    outputs = _quietly(functools.partial(run_probe_locally, case, wrong))
+                    described = self._variant(case, outputs)
+                except Exception:  # noqa: BLE001 - a variant may break the calling convention here; it names nothing
+                    continue
+                if described is not None:
+                    found.append({"id": mistake.id, "mistake": mistake.text(), **described})
+            case.memo["variants"] = found
+        return case.memo["variants"]
+
+    def bounds(self, case: Case) -> list[dict]:
+        return []
+
+    def judge(self, case: Case, received: dict) -> Verdict:
+        judgement = judging.judge(self.entry(case), received, case.inputs, variants=lambda: self.variants(case))
+        message = judgement.message if judgement.passed else f"{case.setting}: {judgement.message}{self.suffix}"
+        ids = tuple(m[0] for m in judgement.mistakes)
+        return Verdict(judgement.passed, message, judgement.mistakes[0][1] if ids else None, ids)
+
+    __call__ = judge
+    suffix = ""
+
+    def _describe(self, case):
+        raise NotImplementedError
+
+    def _variant(self, case, outputs):
+        raise NotImplementedError
+
+
+class MatchesReference(Judge):
+    """The student's outputs must match the reference's on the same probe within a tolerance."""
+
+    suffix = ". The expected value is the reference implementation's output on the same input."
+
+    def __init__(self, references, outputs: list[Output], tol: Tolerance):
+        self.references, self.outputs, self.tol = references, list(outputs), tol
+
+    def specs(self):
+        return [o.spec() for o in self.outputs]
+
+    def _describe(self, case):
+        expected = compare.plain_outputs(run_probe_locally(case, self.reference_fns()), self.specs())
+        if expected is None:
+            raise ValueError(f"{case.name}: the reference's outputs are not numeric")
+        return {"kind": "match", "outputs": self.specs(), "rtol": float(self.tol.rtol), "atol": float(self.tol.atol),
+                "expected": expected}
+
+    def _variant(self, case, outputs):
+        entry = self.entry(case)
+        got = compare.plain_outputs(outputs, entry["outputs"])
+        if got is None:
+            return None
+        problem, _ = compare.first_difference(outputs, entry["expected"], entry["outputs"], entry["rtol"],
+                                              entry["atol"], case.inputs)
+        # A variant that agrees with the reference on this case cannot be told apart here.
+        return None if problem is None else {"outputs": got}
+
+    def bounds(self, case):
+        return [{"id": o.key, "label": o.what, "rtol": self.tol.rtol, "atol": self.tol.atol} for o in self.outputs]
+
+
+def matches_reference(references, outputs: list[Output], tol: Tolerance) -> MatchesReference:
+    return MatchesReference(references, outputs, tol)
+
+
+# --------------------------------------------------------------- statistical judges --
+# Rules: how close a student's statistic must be to a wrong variant's for the
+# mistake to be named. Each maps (the variant's value, all its values) -> [lo, hi].
+
+def exact(value, values):
+    return [value, value]
+
+
+def near(abs_tol=0.0, rel_tol=0.0):
+    def rule(value, values):
+        t = abs_tol + rel_tol * abs(value)
+        return [value - t, value + t]
+    return rule
+
+
+def binary(stat_id, label, want, fail) -> dict:
+    return {"id": stat_id, "label": label, "lo": float(want), "hi": float(want), "expect": "yes" if want else "no",
+            "fail": fail}
+
+
+def bounded(stat_id, label, lo, hi, expect) -> dict:
+    return {"id": stat_id, "label": label, "lo": float(lo), "hi": float(hi), "expect": expect}
+
+
+class Statistical(Judge):
+    """Checks statistics of the outputs (a family in ``judging.FAMILIES``) against
+    bounds; names a mistake when the statistics fall where a wrong variant's do.
+
+    ``describe(case)`` returns {"stats": [bounds], "params": {...}, "rules": {stat: rule},
+    "error_stat": id or None}. With ``name_by`` (outputs and a tolerance), a mistake is
+    named instead when the outputs equal the wrong variant's (for deterministic outputs).
+    """
+
+    def __init__(self, family: str, describe: Callable[[Case], dict], references, suffix: str = "",
+                 name_by: tuple[list[Output], Tolerance] | None = None):
+        if family not in judging.FAMILIES:
+            raise KeyError(f"no statistics family {family!r} in judging.FAMILIES")
+        self.family, self.describe, self.references, self.suffix = family, describe, references, suffix
+        self.name_by = name_by
+
+    def spec(self, case) -> dict:
+        if "spec" not in case.memo:
+            case.memo["spec"] = self.describe(case)
+        return case.memo["spec"]
+
+    def bounds(self, case):
+        return self.spec(case)["stats"]
+
+    def _describe(self, case):
+        spec = self.spec(case)
+        entry = {"kind": "stats", "family": self.family, "params": spec.get("params", {}), "stats": spec["stats"],
+                 "error_stat": spec.get("error_stat")}
+        if self.name_by:
+            outputs, tol = self.name_by
+            entry["name_by"] = {"outputs": [o.spec() for o in outputs], "rtol": float(tol.rtol),
+                                "atol": float(tol.atol)}
+        return entry
+
+    def _variant(self, case, outputs):
+        entry = self.entry(case)
+        try:
+            values = judging.statistics_of(entry, outputs, case.inputs)
+        except compare.Unjudgeable:
+            return None
+        if not judging.stats_problems(values, entry["stats"]):
+            return None  # this variant passes here: it names nothing
+        if self.name_by:
+            got = compare.plain_outputs(outputs, entry["name_by"]["outputs"])
+            return None if got is None else {"outputs": got}
+        intervals = {key: [float(v) for v in rule(values[key], values)]
+                     for key, rule in self.spec(case)["rules"].items() if key in values}
+        return {"intervals": intervals} if intervals else None
+
+
+# ------------------------------------------------------------------------- points --
 
 def split_points(cases: list[Case], points_per_function: dict[str, float]) -> list[Case]:
     """Give each function its points, shared equally among its cases."""

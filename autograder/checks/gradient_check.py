@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.checks.framework import (Case, Output, Tolerance, Verdict, as_array, compare_array,
-                                         matches_reference, split_points)
-from autograder.mistakes import catalogue
+from autograder.checks.framework import (Case, Output, Statistical, Tolerance, binary, bounded, exact,
+                                         matches_reference, near, split_points)
 from autograder.references import gradient_check as reference
 from autograder.sandbox.inside import probes
 
@@ -99,7 +98,7 @@ def _sparse_cases(rng) -> list[Case]:
         inputs = {"x": x, "c": c, "d": d, "analytic_grad": analytic, "num_checks": num_checks, "h": h,
                   "seed": 3, "other_seed": 11}
         cases.append(Case(f"grad_check_sparse: {name}", "grad_check_sparse", "sparse_gradient_check", inputs,
-                          _judge_sparse, setting=(f"`grad_check_sparse(f, x, analytic_grad, num_checks={num_checks}, "
+                          Statistical("sparse", _sparse, reference), setting=(f"`grad_check_sparse(f, x, analytic_grad, num_checks={num_checks}, "
                                                   f"h={h:g}, seed=3)` with x of shape {shape}")))
     return cases
 
@@ -123,50 +122,30 @@ def _per_coordinate_errors(inputs, *, forward=False, absolute=False) -> np.ndarr
     return values
 
 
-def _all_members(values: np.ndarray, candidates: np.ndarray, rtol: float) -> bool:
-    if values.ndim != 1:
-        return False
-    return all(np.any(np.abs(candidates - v) <= rtol * np.abs(candidates)) for v in values)
-
-
-def _judge_sparse(case: Case, received: dict) -> Verdict:
+def _sparse(case):
     inputs = case.inputs
     n = int(inputs["num_checks"])
-    arrays = {}
-    for key, what in (("first", "the returned errors"), ("again", "the errors from a second call with the same seed"),
-                      ("other_seed", "the errors with another seed"), ("x_after", "x after the calls")):
-        value, problem = as_array(received.get(key), what)
-        if problem:
-            return Verdict(False, f"{case.setting}: {problem}")
-        arrays[key] = value
-    problem = compare_array(arrays["x_after"], inputs["x"], UNCHANGED, "x after the calls")
-    if problem:
-        return Verdict(False, f"{case.setting}: {problem}", catalogue.by_id("sparse-x-not-restored").text())
-    first = arrays["first"].reshape(-1) if arrays["first"].ndim <= 1 else arrays["first"]
-    if first.shape != (n,):
-        return Verdict(False, f"{case.setting}: returned an array of shape {arrays['first'].shape}; "
-                              f"expected shape ({n},), one error per check")
-    problem = compare_array(arrays["again"].reshape(-1), first, UNCHANGED, "a second call with the same seed")
-    if problem:
-        return Verdict(False, f"{case.setting}: the result is not reproducible under a fixed seed: {problem}")
     correct = _per_coordinate_errors(inputs)
-    if _all_members(first, correct, 1e-3):
-        if np.array_equal(np.sort(arrays["other_seed"].reshape(-1)), np.sort(first)):
-            return Verdict(False, f"{case.setting}: seed=11 picked exactly the same coordinates as seed=3; "
-                                  f"the seed argument must drive the choice of coordinates")
-        return Verdict(True, "every returned error is the centred-difference relative error at some coordinate")
-    diagnosis = None
-    for mistake_id, kwargs in (("sparse-forward-difference", {"forward": True}),
-                               ("sparse-absolute-error", {"absolute": True})):
-        if _all_members(first, _per_coordinate_errors(inputs, **kwargs), 1e-3):
-            diagnosis = catalogue.by_id(mistake_id).text()
-            break
-    stray = [float(v) for v in first if not np.any(np.abs(correct - v) <= 1e-3 * np.abs(correct))]
-    return Verdict(False, (f"{case.setting}: {len(stray)} of {n} returned values are not the relative error "
-                           f"|numeric - analytic| / max(1e-8, |numeric| + |analytic|) at any coordinate "
-                           f"(first such value {stray[0]:.6g}; the errors at the coordinates range from "
-                           f"{correct.min():.3g} to {correct.max():.3g}, computed by the grader with centred "
-                           f"differences and the same h)"), diagnosis)
+    candidates = {"correct": correct, "forward": _per_coordinate_errors(inputs, forward=True),
+                  "absolute": _per_coordinate_errors(inputs, absolute=True)}
+    stats = [
+        binary("x_unchanged", "x unchanged", 1, "x was left modified after the calls: put back each entry after "
+                                                "evaluating f at x ± h"),
+        binary("length_ok", "one error per check", 1, f"the result must be a 1-d array of num_checks = {n} errors"),
+        binary("same_seed_equal", "same seed, same result", 1,
+               f"two calls with seed={inputs['seed']} returned different errors: the result must be reproducible"),
+        bounded("members_correct", "the fraction of returned values that are the relative error "
+                                   "|numeric - analytic| / max(1e-8, |numeric| + |analytic|) at some coordinate",
+                1.0, 1.0, f"1 (all of them; the errors at the coordinates range from {correct.min():.3g} to "
+                          f"{correct.max():.3g}, computed by the grader with centred differences and the same h)"),
+        binary("other_seed_differs", "another seed, other coordinates", 1,
+               f"seed={inputs['other_seed']} checked exactly the same coordinates as seed={inputs['seed']}; "
+               f"the seed argument must drive the choice of coordinates") | {"unless_failed": True},
+    ]
+    fraction = near(0.2)
+    return {"params": {"candidates": candidates}, "stats": stats,
+            "rules": {"x_unchanged": exact, "length_ok": exact, "members_forward": fraction,
+                      "members_absolute": fraction}}
 
 
 def build_cases() -> list[Case]:

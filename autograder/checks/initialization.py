@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from autograder.checks import statistics
-from autograder.checks.framework import Case, Verdict, as_array, split_points
-from autograder.mistakes import catalogue, variants
+from autograder.checks.framework import Case, Statistical, binary, bounded, exact, near, split_points
+from autograder.references import initialization as reference
 
 FUNCTIONS = ("xavier_normal", "xavier_uniform", "kaiming_normal", "kaiming_uniform", "orthogonal")
 POINTS = {name: 8.0 for name in FUNCTIONS}
@@ -29,157 +27,90 @@ def target_variance(function: str, fan_in: int, fan_out: int) -> float:
     return 2.0 / (fan_in + fan_out) if function.startswith("xavier") else 2.0 / fan_in
 
 
-def _draws(case, received):
-    values = {}
-    for key, what in (("first", "W"), ("same_seed", "W from a second rng with the same seed"),
-                      ("other_seed", "W from an rng with another seed")):
-        value, problem = as_array(received.get(key), what)
-        if problem:
-            return None, Verdict(False, f"{case.setting}: {problem}")
-        values[key] = value
-    return values, None
+def _determinism(case):
+    shape = (int(case.inputs["fan_in"]), int(case.inputs["fan_out"]))
+    return {"stats": [
+        binary("shape_ok", "W has shape (fan_in, fan_out)", 1, f"W does not have shape (fan_in, fan_out) = {shape}"),
+        binary("finite", "W is finite", 1, "W contains NaN or inf") | {"unless_failed": True},
+        binary("same_seed_equal", "same seed, same W", 1,
+               "two rngs made with the same seed gave different W (NumPy's and Python's global generators were "
+               "reseeded differently in between); rng must be the only source of randomness"),
+        binary("other_seed_equal", "another seed, same W", 0, "rngs with different seeds gave the same W; draw W from rng") | {"unless_failed": True}],
+        "rules": {k: exact for k in ("shape_ok", "finite", "same_seed_equal", "other_seed_equal")}}
 
 
-def _determinism(case, received) -> Verdict:
-    values, problem = _draws(case, received)
-    if problem:
-        return problem
-    shape = (case.inputs["fan_in"], case.inputs["fan_out"])
-    if values["first"].shape != shape:
-        return Verdict(False, f"{case.setting}: W has shape {values['first'].shape}; expected (fan_in, fan_out) = {shape}")
-    if not np.all(np.isfinite(values["first"])):
-        return Verdict(False, f"{case.setting}: W contains {int(np.sum(~np.isfinite(values['first'])))} NaN or inf entries")
-    if values["same_seed"].shape != shape or not np.array_equal(values["first"], values["same_seed"]):
-        global_rng = next((m for m in catalogue.mistakes_for(case.function) if m.knobs.get("global_rng")), None)
-        return Verdict(False, (f"{case.setting}: two rngs made with the same seed gave different W (NumPy's and "
-                               f"Python's global generators were reseeded differently in between); rng must be "
-                               f"the only source of randomness"), global_rng.text() if global_rng else None)
-    if np.array_equal(values["first"], values["other_seed"]):
-        return Verdict(False, f"{case.setting}: rngs with different seeds gave the same W; draw W from rng")
-    return Verdict(True, "deterministic under rng, and only rng")
-
-
-def _statistics(function: str, W: np.ndarray, fan_in: int, fan_out: int) -> dict:
-    var = target_variance(function, fan_in, fan_out)
-    return {
-        "mean": float(np.mean(W)),
-        "mean_square": float(np.mean(W * W)),
-        "max_abs": float(np.max(np.abs(W))),
-        "tail_2sd": float(np.mean(np.abs(W) > 2 * math.sqrt(var))),
-    }
-
-
-def _violations(function: str, stats: dict, n: int, fan_in: int, fan_out: int) -> list[str]:
-    """Which statistics fall outside the bounds a correct draw meets with probability >= 1 - DELTA each."""
+def _distribution(case):
+    function = case.function
+    fan_in, fan_out = int(case.inputs["fan_in"]), int(case.inputs["fan_out"])
+    n = fan_in * fan_out
     var = target_variance(function, fan_in, fan_out)
     sd = math.sqrt(var)
-    out = []
-    mean_t = statistics.normal_mean_halfwidth(n, sd) if function in NORMAL else statistics.hoeffding_halfwidth(n, 2 * math.sqrt(3 * var))
-    if abs(stats["mean"]) > mean_t:
-        out.append(f"mean {stats['mean']:.3g} is outside 0 ± {mean_t:.3g}")
+    stats = []
     if function in NORMAL:
+        # The mean of n i.i.d. N(0, var) draws is exactly N(0, var / n).
+        t = statistics.normal_mean_halfwidth(n, sd)
+        stats.append(bounded("mean", "the mean of W", -t, t, f"0 ± {t:.3g}"))
         lo, hi = statistics.chi_square_relative_bounds(n)
-        if not lo * var <= stats["mean_square"] <= hi * var:
-            out.append(f"variance (mean of W²) {stats['mean_square']:.5g} is outside [{lo * var:.5g}, {hi * var:.5g}] "
-                       f"around the target {var:.5g} (chi-square bounds of Laurent and Massart)")
+        stats.append(bounded("mean_square", "the variance (mean of W²)", lo * var, hi * var,
+                             f"{var:.5g} (between {lo * var:.5g} and {hi * var:.5g}: chi-square bounds of Laurent "
+                             f"and Massart)"))
         t = statistics.hoeffding_halfwidth(n, 1.0)
-        if abs(stats["tail_2sd"] - NORMAL_TAIL_2SD) > t:
-            out.append(f"{stats['tail_2sd']:.4f} of the entries lie beyond 2 standard deviations; a normal "
-                       f"distribution puts {NORMAL_TAIL_2SD:.4f} ± {t:.4f} there (Hoeffding)")
+        stats.append(bounded("tail", "the fraction of entries beyond 2 standard deviations",
+                             NORMAL_TAIL_2SD - t, NORMAL_TAIL_2SD + t,
+                             f"{NORMAL_TAIL_2SD:.4f} ± {t:.4f} for a normal distribution (Hoeffding)"))
     else:
         a = math.sqrt(3 * var)
+        t = statistics.hoeffding_halfwidth(n, 2 * a)
+        stats.append(bounded("mean", "the mean of W", -t, t, f"0 ± {t:.3g} (Hoeffding)"))
         # W² lies in [0, a²], so Hoeffding bounds mean(W²) around a²/3 = var.
         t = statistics.hoeffding_halfwidth(n, a * a)
-        if abs(stats["mean_square"] - var) > t:
-            out.append(f"variance (mean of W²) {stats['mean_square']:.5g} is outside {var:.5g} ± {t:.3g} (Hoeffding)")
-        if stats["max_abs"] > a * (1 + 1e-9):
-            out.append(f"max |W| = {stats['max_abs']:.5g} exceeds the bound a = sqrt(3·variance) = {a:.5g}")
+        stats.append(bounded("mean_square", "the variance (mean of W²)", var - t, var + t,
+                             f"{var:.5g} ± {t:.3g} (Hoeffding)"))
         # P(max|W| < a(1 - eps)) = (1 - eps)^n; eps = 25/n makes that e^-25 < DELTA.
         eps = 25.0 / n
-        if stats["max_abs"] < a * (1 - eps):
-            out.append(f"max |W| = {stats['max_abs']:.5g} stays below a = {a:.5g} by more than a U(-a, a) draw "
-                       f"of {n} values would (probability < {statistics.DELTA:g})")
-    return out
+        stats.append(bounded("max_abs", "max |W|", a * (1 - eps), a * (1 + 1e-9),
+                             f"just below the bound a = sqrt(3 * variance) = {a:.5g} (a U(-a, a) draw of {n} "
+                             f"values stays further below with probability < {statistics.DELTA:g})"))
 
+    def max_abs_rule(value, values):
+        scale = values["mean_square"] / var
+        t = 0.25 * value * max(1.0, math.sqrt(scale))
+        return [value - t, value + t]
 
-def _distribution(case, received) -> Verdict:
-    values, problem = _draws(case, received)
-    if problem:
-        return problem
-    fan_in, fan_out, function = case.inputs["fan_in"], case.inputs["fan_out"], case.function
-    W = values["first"]
-    if W.shape != (fan_in, fan_out):
-        return Verdict(False, f"{case.setting}: W has shape {W.shape}; expected {(fan_in, fan_out)}")
-    if not np.all(np.isfinite(W)):
-        return Verdict(False, f"{case.setting}: W contains NaN or inf")
-    n = W.size
-    problems = _violations(function, _statistics(function, W, fan_in, fan_out), n, fan_in, fan_out)
-    if not problems:
-        return Verdict(True, "statistics match the target distribution")
-    return Verdict(False, f"{case.setting}: " + "; ".join(problems) + f" (measured over all {n} entries of W)",
-                   _diagnose(function, W, fan_in, fan_out))
-
-
-def _diagnose(function, W, fan_in, fan_out) -> str | None:
-    """Name the mistake whose variant's draw has the same statistics as the student's.
-
-    The student's statistics must sit within the correct-draw bounds of the
-    variant's statistics: re-centre the bounds on a large variant draw.
-    """
-    student = _statistics(function, W, fan_in, fan_out)
-    for mistake in catalogue.mistakes_for(function):
-        if mistake.knobs.get("global_rng"):
-            continue
-        draw = getattr(variants, function)(fan_in, fan_out, np.random.default_rng(7), **mistake.knobs)
-        if draw.shape != W.shape:
-            continue
-        v = _statistics(function, draw, fan_in, fan_out)
-        scale = v["mean_square"] / target_variance(function, fan_in, fan_out)
-        close = (abs(student["mean_square"] - v["mean_square"]) <= 0.06 * v["mean_square"]
-                 and abs(student["tail_2sd"] - v["tail_2sd"]) <= 0.02
-                 and abs(student["max_abs"] - v["max_abs"]) <= 0.25 * v["max_abs"] * max(1.0, math.sqrt(scale)))
-        if close:
-            return mistake.text()
-    return None
+    # A variant is named when the student's draw has its variance, tail and range.
+    return {"params": {"threshold": 2 * sd}, "stats": stats,
+            "rules": {"mean_square": near(0.0, 0.06), "tail": near(0.02), "max_abs": max_abs_rule}}
 
 
 # ------------------------------------------------------------------------ orthogonal --
 
-def _orthonormal(case, received) -> Verdict:
-    values, problem = _draws(case, received)
-    if problem:
-        return problem
+def _orthonormal(case):
     fan_in, fan_out = case.inputs["fan_in"], case.inputs["fan_out"]
-    W = values["first"]
-    if W.shape != (fan_in, fan_out):
-        diagnosis = None
-        if W.shape == (fan_out, fan_in):
-            diagnosis = "transposed: W must have shape (fan_in, fan_out)"
-        return Verdict(False, f"{case.setting}: W has shape {W.shape}; expected {(fan_in, fan_out)}", diagnosis)
-    gram, which = (W.T @ W, "columns") if fan_in >= fan_out else (W @ W.T, "rows")
-    k = gram.shape[0]
-    deviation = float(np.max(np.abs(gram - np.eye(k))))
-    if not deviation <= 1e-8:
-        diagnosis = None
-        if deviation > 0.05:
-            diagnosis = catalogue.by_id("orthogonal-gaussian").text()
-        return Verdict(False, (f"{case.setting}: the {which} of W are not orthonormal: max |{'WᵀW' if which == 'columns' else 'WWᵀ'} - I| "
-                               f"= {deviation:.3g}, expected below 1e-8"), diagnosis)
+    which, gram = ("columns", "WᵀW") if fan_in >= fan_out else ("rows", "WWᵀ")
+    stats = [binary("shape_ok", "W has shape (fan_in, fan_out)", 1,
+                    f"W does not have shape (fan_in, fan_out) = {(fan_in, fan_out)}"),
+             bounded("deviation", f"max |{gram} - I|", 0.0, 1e-8, f"below 1e-8: orthonormal {which}")]
     if fan_in == fan_out:
-        # For a Haar-random orthogonal matrix trace(W) is close to N(0, 1)
-        # (Diaconis and Shahshahani); |trace| > 8 would be a 1e-15 event, while
-        # the identity or a fixed rotation has trace near n.
-        trace = float(np.trace(W))
-        if abs(trace) > 8:
-            return Verdict(False, f"{case.setting}: trace(W) = {trace:.3g}; a random orthogonal matrix has trace "
-                                  f"near 0 (within ±8 with probability 1 - 1e-15). Is W close to the identity?")
-    return Verdict(True, f"orthonormal {which}")
+        # For a Haar-random orthogonal matrix trace(W) is close to N(0, 1) (Diaconis and
+        # Shahshahani); |trace| > 8 would be a 1e-15 event, while the identity or a fixed
+        # rotation has trace near n.
+        stats.append(bounded("abs_trace", "|trace(W)|", 0.0, 8.0,
+                             "at most 8: a random orthogonal matrix has trace near 0 (is W close to the identity?)"))
+
+    def deviation_rule(value, values):
+        return [0.05, math.inf] if value > 0.05 else [0.0, 0.05]
+
+    return {"stats": stats, "error_stat": "deviation",
+            "rules": {"shape_ok": exact, "transposed": exact, "deviation": deviation_rule}}
 
 
 def build_cases() -> list[Case]:
     cases = []
 
-    def case(function, name, fan_in, fan_out, judge):
+    families = {_determinism: "init_determinism", _distribution: "init_distribution", _orthonormal: "orthonormal"}
+
+    def case(function, name, fan_in, fan_out, describe):
+        judge = Statistical(families[describe], describe, reference)
         inputs = {"function": function, "fan_in": fan_in, "fan_out": fan_out, "seed": 2024, "other_seed": 7}
         cases.append(Case(f"{function}: {name}", function, "initializer_samples", inputs, judge,
                           setting=f"`{function}({fan_in}, {fan_out}, rng)`"))

@@ -12,7 +12,7 @@ import numpy as np
 from autograder.checks.framework import Case, Output, Tolerance, matches_reference, split_points
 from autograder.references import optimizers as reference
 
-UPDATE_RULES = ("sgd", "sgd_momentum", "nesterov_momentum", "adagrad", "rmsprop", "adam")
+UPDATE_RULES = ("sgd", "sgd_momentum", "nesterov_momentum", "adagrad", "rmsprop", "adam", "adamw")
 SCHEDULES = ("step_decay", "cosine_decay", "linear_decay", "inverse_sqrt_decay", "linear_warmup")
 FUNCTIONS = UPDATE_RULES + SCHEDULES
 POINTS = {name: 10.0 for name in UPDATE_RULES} | {name: 4.0 for name in SCHEDULES}
@@ -29,6 +29,7 @@ CUSTOM_CONFIG = {
     "adagrad": {"learning_rate": 0.1, "epsilon": 1e-7},
     "rmsprop": {"learning_rate": 0.01, "decay_rate": 0.9, "epsilon": 1e-7},
     "adam": {"learning_rate": 0.01, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-7},
+    "adamw": {"learning_rate": 0.01, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-7, "weight_decay": 0.1},
 }
 
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.checks import statistics
-from autograder.checks.framework import (Case, Output, Tolerance, Verdict, as_array, compare_array,
-                                         matches_reference, split_points)
-from autograder.mistakes import catalogue, variants
+from autograder.checks.framework import (Case, Output, Statistical, Tolerance, binary, bounded, exact,
+                                         matches_reference, near, split_points)
 from autograder.references import regularization as reference
 
 FUNCTIONS = ("dropout_forward", "dropout_backward", "l2_regularization", "l1_regularization", "elastic_net")
@@ -27,22 +26,9 @@ FLOAT32 = Tolerance(rtol=1e-5, atol=1e-6)
 NUMERICAL = Tolerance(rtol=1e-5, atol=1e-7)
 
 
-def _mistake(mistake_id: str) -> str:
-    return catalogue.by_id(mistake_id).text()
+def _tolerance(case) -> Tolerance:
+    return FLOAT32 if case.inputs["x"].dtype == np.float32 else CLOSE
 
-
-def _arrays(case, received, keys):
-    """Fetch several array outputs, or the first problem in words."""
-    values = {}
-    for key, what in keys:
-        value, problem = as_array(received.get(key), what)
-        if problem:
-            return None, Verdict(False, f"{case.setting}: {problem}")
-        values[key] = value
-    return values, None
-
-
-# ------------------------------------------------------------------ dropout forward --
 
 def _dropout_inputs(rng, shape, p, dtype=np.float64, backward=False, positive=False):
     # Entries bounded away from 0, so "this unit was dropped" is unambiguous (out == 0).
@@ -54,145 +40,89 @@ def _dropout_inputs(rng, shape, p, dtype=np.float64, backward=False, positive=Fa
     return inputs
 
 
-def _kept_fraction(case, received) -> Verdict:
-    values, problem = _arrays(case, received, [("train", "the train-mode output")])
-    if problem:
-        return problem
-    out, x, p = values["train"], case.inputs["x"], case.inputs["p"]
-    if out.shape != x.shape:
-        return Verdict(False, f"{case.setting}: the output has shape {out.shape}; expected {x.shape}")
-    n = out.size
-    rate = float(np.mean(out != 0))
+# ------------------------------------------------------------------ dropout forward --
+
+def _kept_fraction_stat(case):
+    p, n = float(case.inputs["p"]), int(case.inputs["x"].size)
     # Indicators of "kept" lie in [0, 1]: Hoeffding with range 1.
     t = statistics.hoeffding_halfwidth(n, 1.0)
-    if abs(rate - p) <= t:
-        return Verdict(True, f"kept fraction {rate:.4f}")
-    diagnosis = _mistake("dropout-keep-drop-swapped") if abs(rate - (1 - p)) <= t else None
-    return Verdict(False, (f"{case.setting}: {rate:.4f} of the {n} units were kept (nonzero); expected p = {p:g} "
-                           f"± {t:.4f}. The bound is Hoeffding's at failure probability {statistics.DELTA:g} "
-                           f"for a correct implementation."), diagnosis)
+    return bounded("kept_fraction", "the fraction of units kept (nonzero)", p - t, p + t,
+                   f"p = {p:g} ± {t:.4f} (Hoeffding's bound over {n} units at failure probability "
+                   f"{statistics.DELTA:g} for a correct implementation)"), t
 
 
-def _inverted_scaling(case, received) -> Verdict:
-    values, problem = _arrays(case, received, [("train", "the train-mode output")])
-    if problem:
-        return problem
-    out, x, p = values["train"], case.inputs["x"].astype(np.float64), case.inputs["p"]
-    if out.shape != x.shape:
-        return Verdict(False, f"{case.setting}: the output has shape {out.shape}; expected {x.shape}")
-    kept = out != 0
-    if not np.any(kept):
-        return Verdict(False, f"{case.setting}: every unit was dropped (the output is all zeros)")
-    tol = FLOAT32 if case.inputs["x"].dtype == np.float32 else CLOSE
-    problem = compare_array(out[kept], x[kept] / p, tol, "the kept units")
-    if problem is None:
-        return Verdict(True, "kept units are x / p, dropped units are 0")
-    diagnosis = None
-    if compare_array(out[kept], x[kept], tol, "") is None:
-        diagnosis = _mistake("dropout-not-inverted")
-    return Verdict(False, (f"{case.setting}: with inverted dropout every output is 0 or x / p; {problem}"), diagnosis)
+def _kept_fraction(case):
+    stat, t = _kept_fraction_stat(case)
+    # A variant's own fraction is random within ±t too, so a student's may sit 2t from it.
+    return {"stats": [stat], "rules": {"kept_fraction": near(2 * t)}}
 
 
-def _expectation(case, received) -> Verdict:
-    values, problem = _arrays(case, received, [("train", "the train-mode output")])
-    if problem:
-        return problem
-    out, x, p = values["train"], case.inputs["x"].astype(np.float64), case.inputs["p"]
-    if out.shape != x.shape:
-        return Verdict(False, f"{case.setting}: the output has shape {out.shape}; expected {x.shape}")
+def _inverted_scaling(case):
+    stat, t = _kept_fraction_stat(case)
+    tol = _tolerance(case).rtol
+    scale = bounded("scale_error", "the largest relative error of a kept unit to x / p", 0.0, tol,
+                    f"at most {tol:g}: with inverted dropout every output is 0 or x / p")
+    # The kept fraction is checked here too: this case is small enough for the self-check.
+    return {"stats": [stat, scale], "error_stat": "scale_error",
+            "rules": {"kept_fraction": near(2 * t), "scale_error": near(1e-9, 0.05)}}
+
+
+def _expectation(case):
+    x, p = case.inputs["x"].astype(np.float64), float(case.inputs["p"])
+    n = x.size
     # E[out_i] = x_i for inverted dropout, and out_i - x_i lies in an interval of
     # length max|x| / p, so Hoeffding bounds the mean of (out - x).
-    n = out.size
     t = statistics.hoeffding_halfwidth(n, float(np.max(np.abs(x))) / p)
-    gap = float(np.mean(out - x))
-    if abs(gap) <= t:
-        return Verdict(True, f"mean(out - x) = {gap:.2e}")
-    diagnosis = None
-    if abs(float(np.mean(out)) - p * float(np.mean(x))) <= t:
-        diagnosis = _mistake("dropout-not-inverted")
-    return Verdict(False, (f"{case.setting}: inverted dropout preserves the expectation, E[out] = x, but "
-                           f"mean(out - x) = {gap:.4g} over {n} units, outside ±{t:.4g} (Hoeffding bound at "
-                           f"failure probability {statistics.DELTA:g}); mean(x) = {float(np.mean(x)):.4g}, "
-                           f"mean(out) = {float(np.mean(out)):.4g}"), diagnosis)
+    return {"stats": [bounded("mean_gap", "mean(out - x)", -t, t,
+                              f"0 ± {t:.4g}: inverted dropout preserves the expectation, E[out] = x (Hoeffding "
+                              f"bound over {n} units at failure probability {statistics.DELTA:g}; mean(x) = "
+                              f"{float(np.mean(x)):.4g})")],
+            "rules": {"mean_gap": near(2 * t)}}
 
 
-def _seeded(case, received) -> Verdict:
-    values, problem = _arrays(case, received, [("train", "the output"), ("train_same_seed", "the output for the same seed"),
-                                               ("train_other_seed", "the output for another seed")])
-    if problem:
-        return problem
-    if values["train"].shape != values["train_same_seed"].shape or not np.array_equal(values["train"], values["train_same_seed"]):
-        return Verdict(False, f"{case.setting}: two calls with seed=123 gave different masks; the same seed must "
-                              f"give the same mask", _mistake("dropout-ignores-seed"))
-    if values["train_other_seed"].shape == values["train"].shape and np.array_equal(values["train"], values["train_other_seed"]):
-        return Verdict(False, f"{case.setting}: seed=123 and seed=321 gave the same mask; the mask must come "
-                              f"from the seed")
-    return Verdict(True, "same seed, same mask; another seed, another mask")
+def _seeded(case):
+    seed, other = case.inputs["seed"], case.inputs["other_seed"]
+    return {"stats": [
+        binary("same_seed_equal", "same seed, same mask", 1,
+               f"two calls with seed={seed} gave different masks; the same seed must give the same mask "
+               f"(draw it from np.random.default_rng(seed))"),
+        binary("other_seed_equal", "another seed, same mask", 0,
+               f"seed={seed} and seed={other} gave the same mask; the mask must come from the seed") | {"unless_failed": True}],
+        "rules": {"same_seed_equal": exact, "other_seed_equal": exact}}
 
 
-def _test_mode(case, received) -> Verdict:
-    values, problem = _arrays(case, received, [("test", "the test-mode output")])
-    if problem:
-        return problem
-    x = case.inputs["x"].astype(np.float64)
-    problem = compare_array(values["test"], x, EXACT, "the test-mode output")
-    if problem is None:
-        return Verdict(True, "test mode is the identity")
-    diagnosis = None
-    if values["test"].shape == x.shape and compare_array(values["test"], x * case.inputs["p"], CLOSE, "") is None:
-        diagnosis = _mistake("dropout-scaled-at-test")
-    return Verdict(False, f"{case.setting}: inverted dropout is the identity at test time; {problem}", diagnosis)
+def _test_mode(case):
+    tol = EXACT.rtol
+    return {"stats": [bounded("test_error", "the relative error of the test-mode output to x", 0.0, tol,
+                              f"at most {tol:g}: inverted dropout is the identity at test time")],
+            "error_stat": "test_error", "rules": {"test_error": near(1e-9, 0.05)}}
 
 
 # ----------------------------------------------------------------- dropout backward --
 
-def _backward_numerical(case, received) -> Verdict:
-    values, problem = _arrays(case, received, [("dx", "dx"), ("plus", "forward values"), ("minus", "forward values")])
-    if problem:
-        return problem
+_NAMING = {"unscaled_error": near(1e-6), "unmasked_error": near(1e-6)}
+
+
+def _backward_numerical(case):
     h = case.inputs["h"]
-    numerical = ((values["plus"] - values["minus"]) / (2 * h)).reshape(case.inputs["x"].shape)
-    problem = compare_array(values["dx"], numerical, NUMERICAL, "dx")
-    if problem is None:
-        return Verdict(True, "dx matches the numerical gradient of your forward pass")
-    dout, p = case.inputs["dout"], case.inputs["p"]
-    diagnosis = None
-    if values["dx"].shape == dout.shape:
-        kept = numerical != 0
-        if compare_array(values["dx"], dout * kept, CLOSE, "") is None:
-            diagnosis = _mistake("dropout-backward-unscaled")
-        elif compare_array(values["dx"], dout / p, CLOSE, "") is None:
-            diagnosis = _mistake("dropout-backward-no-mask")
-    return Verdict(False, (f"{case.setting}: {problem}. Expected: the centred-difference gradient (h = {h:g}) of "
-                           f"sum(dropout_forward(x, seed fixed) * dout), which the grader computed from your own "
-                           f"forward pass evaluated at x ± h·e_i"), diagnosis)
+    return {"stats": [bounded("dx_error", "the largest relative error of dx to the numerical gradient", 0.0,
+                              NUMERICAL.rtol,
+                              f"at most {NUMERICAL.rtol:g}; the numerical gradient is the centred difference "
+                              f"(h = {h:g}) of sum(dropout_forward(x, seed fixed) * dout), computed by the grader "
+                              f"from your own forward pass at x ± h·e_i")],
+            "error_stat": "dx_error", "rules": _NAMING}
 
 
-def _backward_mask(case, received) -> Verdict:
-    values, problem = _arrays(case, received, [("dx", "dx"), ("train", "the train-mode output"),
-                                               ("dx_test", "dx in test mode")])
-    if problem:
-        return problem
-    x, dout, p = case.inputs["x"].astype(np.float64), case.inputs["dout"], case.inputs["p"]
-    if values["train"].shape != x.shape:
-        return Verdict(False, f"{case.setting}: the forward output has shape {values['train'].shape}")
+def _backward_mask(case):
     # Whatever mask and scale the forward pass used (out = x * scale where kept), dx
     # must route dout through the same: dx = dout * out / x. The forward pass's own
     # correctness is graded under dropout_forward, so it is not charged again here.
-    expected = dout * values["train"] / x
-    problem = compare_array(values["dx"], expected, CLOSE, "dx")
-    if problem:
-        diagnosis = None
-        if values["dx"].shape == dout.shape and compare_array(values["dx"], dout * (values["train"] != 0), CLOSE, "") is None:
-            diagnosis = _mistake("dropout-backward-unscaled")
-        elif values["dx"].shape == dout.shape and compare_array(values["dx"], dout / p, CLOSE, "") is None:
-            diagnosis = _mistake("dropout-backward-no-mask")
-        return Verdict(False, (f"{case.setting}: {problem}. Expected dout * out / x, i.e. dout through the same "
-                               f"mask and scale as your forward output out"), diagnosis)
-    problem = compare_array(values["dx_test"], dout, EXACT, "dx in test mode")
-    if problem:
-        return Verdict(False, f"{case.setting}: in test mode dropout is the identity, so dx = dout; {problem}")
-    return Verdict(True, "dx = dout * mask / p in train mode, dout in test mode")
+    return {"stats": [
+        bounded("dx_error", "the largest relative error of dx to dout * out / x", 0.0, CLOSE.rtol,
+                f"at most {CLOSE.rtol:g}: dout goes through the same mask and scale as your forward output out"),
+        bounded("dx_test_error", "the largest relative error of dx to dout in test mode", 0.0, EXACT.rtol,
+                f"at most {EXACT.rtol:g}: in test mode dropout is the identity, so dx = dout")],
+        "error_stat": "dx_error", "rules": _NAMING}
 
 
 # ------------------------------------------------------------------------ penalties --
@@ -218,38 +148,35 @@ def _penalty_cases(rng) -> list[Case]:
         W_small = rng.uniform(0.2, 1.5, size=(4, 5)) * rng.choice([-1.0, 1.0], size=(4, 5))
         cases.append(Case(f"{function}: gradient vs numerical gradient", function, "penalty_and_gradient",
                           {"function": function, "W": W_small, "extra_args": extra, "h": 1e-5, "numerical": True},
-                          _penalty_numerical, setting=f"`{function}(W, {shown})` with W of shape (4, 5)"))
+                          _penalty_numerical_judge(), setting=f"`{function}(W, {shown})` with W of shape (4, 5)"))
     return cases
 
 
-def _penalty_numerical(case, received) -> Verdict:
-    values, problem = _arrays(case, received, [("dW", "dW"), ("plus", "the loss at W + h e_i"),
-                                               ("minus", "the loss at W - h e_i")])
-    if problem:
-        return problem
+def _penalty_numerical(case):
     h = case.inputs["h"]
-    numerical = ((values["plus"] - values["minus"]) / (2 * h)).reshape(case.inputs["W"].shape)
-    problem = compare_array(values["dW"], numerical, NUMERICAL, "dW")
-    if problem is None:
-        return Verdict(True, "dW matches the numerical gradient of your loss")
-    W, extra = case.inputs["W"], case.inputs["extra_args"]
-    diagnosis = None
-    for mistake in catalogue.mistakes_for(case.function):
-        _, variant_dW = getattr(variants, case.function)(W.copy(), *extra, **mistake.knobs)
-        if values["dW"].shape == W.shape and compare_array(values["dW"], variant_dW, CLOSE, "") is None:
-            diagnosis = mistake.text()
-            break
-    return Verdict(False, (f"{case.setting}: {problem}. Expected: the centred-difference gradient (h = {h:g}) of "
-                           f"the loss your function returns, computed by the grader from your loss at W ± h·e_i"),
-                   diagnosis)
+    return {"stats": [bounded("dW_error", "the largest relative error of dW to the numerical gradient", 0.0,
+                              NUMERICAL.rtol,
+                              f"at most {NUMERICAL.rtol:g}; the numerical gradient is the centred difference "
+                              f"(h = {h:g}) of the loss your function returns, computed by the grader from your "
+                              f"loss at W ± h·e_i")],
+            "error_stat": "dW_error", "rules": {}}
 
+
+def _penalty_numerical_judge():
+    # The gradient is deterministic: a mistake is named when dW equals the wrong variant's.
+    return Statistical("penalty_numerical", _penalty_numerical, reference, name_by=([Output("dW", "dW")], CLOSE))
 
 
 def build_cases() -> list[Case]:
     rng = np.random.default_rng(4096)
     cases = []
 
-    def dropout(name, judge, inputs, setting, function="dropout_forward", probe="dropout_behaviour"):
+    families = {_kept_fraction: "dropout_scaling", _inverted_scaling: "dropout_scaling",
+                _expectation: "dropout_expectation", _seeded: "dropout_seed", _test_mode: "dropout_test",
+                _backward_numerical: "dropout_backward_numerical", _backward_mask: "dropout_backward_mask"}
+
+    def dropout(name, describe, inputs, setting, function="dropout_forward", probe="dropout_behaviour"):
+        judge = Statistical(families[describe], describe, reference)
         cases.append(Case(f"{function}: {name}", function, probe, inputs, judge, setting=setting))
 
     big = _dropout_inputs(rng, (400, 500), 0.3)

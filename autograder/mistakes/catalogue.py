@@ -105,6 +105,19 @@ CATALOGUE: tuple[Mistake, ...] = (
             {"forget_t": True}),
     Mistake("adam", "adam-betas-swapped", "beta1 and beta2 swapped",
             "beta1 (0.9) averages the gradient, beta2 (0.999) averages its square", {"betas_swapped": True}),
+    Mistake("adamw", "adamw-l2-coupled", "weight decay through the gradient (Adam + L2)",
+            "AdamW decays the weights directly, w * (1 - learning_rate * weight_decay), before the Adam step; "
+            "adding weight_decay * w to dw sends the decay through m and v, so it is divided by sqrt(v_hat)",
+            {"coupled": True}),
+    Mistake("adamw", "adamw-decay-not-scaled", "weight decay not scaled by the learning rate",
+            "the decoupled decay is w * (1 - learning_rate * weight_decay), not w * (1 - weight_decay)",
+            {"decay_not_scaled": True}),
+    Mistake("adamw", "adamw-decay-after-step", "weight decay applied after the Adam step",
+            "decay the current weights first, then take the Adam step from the decayed weights (as torch.optim.AdamW)",
+            {"decay_after_step": True}),
+    Mistake("adamw", "adamw-no-decay", "weight decay ignored",
+            "read weight_decay from config (default 1e-2) and shrink w by (1 - learning_rate * weight_decay) "
+            "at every step", {"no_decay": True}),
     Mistake("step_decay", "step-decay-no-floor", "continuous instead of step decay",
             "use integer division epoch // every: the rate drops in steps", {"no_floor": True}),
     Mistake("step_decay", "step-decay-off-by-one", "drop one epoch early",
@@ -176,6 +189,8 @@ CATALOGUE: tuple[Mistake, ...] = (
             "draw from rng.uniform(-a, a)", {"normal_instead": True}),
     Mistake("orthogonal", "orthogonal-gaussian", "Gaussian instead of orthogonal",
             "orthonormalise a Gaussian matrix with np.linalg.qr", {"gaussian_only": True}),
+    Mistake("orthogonal", "orthogonal-transposed", "transposed",
+            "W must have shape (fan_in, fan_out): for a wide W take the transpose of the tall Q", {"transposed": True}),
 )
 
 

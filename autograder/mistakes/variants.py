@@ -175,6 +175,26 @@ def adam(w, dw, config=None, *, bias_correction=True, eps_inside_sqrt=False, inc
         return w - config["learning_rate"] * m / denominator, config
 
 
+
+# Bound now: the end-to-end tests rebind ``adam`` to a wrong variant, which must not break adamw too.
+_correct_adam = adam
+
+
+def adamw(w, dw, config=None, *, coupled=False, decay_not_scaled=False, decay_after_step=False, no_decay=False):
+    adam = _correct_adam
+    config = _defaults(config, learning_rate=1e-3, weight_decay=1e-2)
+    lr, wd = config["learning_rate"], config["weight_decay"]
+    if no_decay:
+        return adam(w, dw, config)
+    if coupled:
+        # L2 through the gradient: the decay term is divided by sqrt(v_hat) like the rest.
+        return adam(w, dw + wd * w, config)
+    factor = 1 - (wd if decay_not_scaled else lr * wd)
+    if decay_after_step:
+        next_w, config = adam(w, dw, config)
+        return next_w * factor, config
+    return adam(w * factor, dw, config)
+
 def step_decay(lr0, epoch, drop=0.1, every=30, *, no_floor=False, off_by_one=False):
     if no_floor:
         return lr0 * drop ** (epoch / every)

@@ -104,6 +104,18 @@ def adam(w, dw, config=None):
     return w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"]), config
 
 
+
+def adamw(w, dw, config=None):
+    """Adam with decoupled weight decay, as torch.optim.AdamW: first w <- w * (1 - learning_rate *
+    weight_decay), then the Adam step (the decay never enters m or v).
+
+    config: as adam's, plus weight_decay (1e-2).
+    """
+    config = {} if config is None else config
+    config.setdefault("learning_rate", 1e-3)
+    config.setdefault("weight_decay", 1e-2)
+    return adam(w * (1 - config["learning_rate"] * config["weight_decay"]), dw, config)
+
 # ------------------------------------------------------------------ schedules --
 
 def step_decay(lr0, epoch, drop=0.1, every=30):

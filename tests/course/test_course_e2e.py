@@ -101,6 +101,7 @@ def check_feedback(course, assignment):
     return pages
 
 
+@pytest.mark.slow
 def test_optimizers_end_to_end(released_course, tmp_path):
     assignment = "optimizers"
     course = copy_course(released_course, tmp_path / "course")

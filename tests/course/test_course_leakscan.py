@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from autograder import checks
-from autograder.course import leakscan
+from autograder.course import selfcheck_build, leakscan
 from autograder.course.nbgrader_run import CourseError
 from autograder.course.release import release
 from course_support import ROOT, copy_course, read_notebook, solution_cells
@@ -18,8 +18,10 @@ def test_the_release_holds_no_solution_in_any_file(released_course):
     release_dir = released_course / "release"
     assert sorted(p.name for p in release_dir.iterdir()) == sorted(checks.ASSIGNMENTS)
     for assignment in checks.ASSIGNMENTS:
-        files = sorted(p.name for p in (release_dir / assignment).rglob("*") if p.is_file())
-        assert files == sorted([f"{assignment}.ipynb", "selfcheck.py", "selfcheck_data.npz"]), files
+        folder = release_dir / assignment
+        files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+        library = [f"{selfcheck_build.LIBRARY}/{name}" for name in selfcheck_build.SHIPPED_MODULES]
+        assert files == sorted([f"{assignment}.ipynb", "selfcheck.py", "selfcheck_data.npz", *library]), files
         # Every graded function is in the released notebook, as a stub the scan accepts.
         cells = [c for c in read_notebook(release_dir / assignment / f"{assignment}.ipynb")["cells"]
                  if c["cell_type"] == "code"]
@@ -89,8 +91,10 @@ def test_only_the_stub_body_is_accepted(body, leaks):
     assert bool(problems) == leaks, problems
 
 
-def test_release_refuses_to_finish_when_a_solution_escapes_nbgrader(released_course, tmp_path):
-    """A solution cell whose nbgrader metadata was lost is copied into the release verbatim."""
+def test_release_refuses_to_finish_when_a_solution_escapes_nbgrader(released_course, tmp_path, monkeypatch):
+    """A solution cell whose nbgrader metadata was lost is copied into the release verbatim.
+    The release's cell check refuses such a notebook first; with that check out of the way,
+    the final scan of the released files must still refuse it on its own."""
     course = copy_course(released_course, tmp_path / "course")
     path = course / "source" / "optimizers" / "optimizers.ipynb"
     nb = read_notebook(path)
@@ -101,5 +105,9 @@ def test_release_refuses_to_finish_when_a_solution_escapes_nbgrader(released_cou
                 if isinstance(cell["source"], str) else \
                 [line for line in cell["source"] if "SOLUTION" not in line]
     path.write_text(json.dumps(nb), encoding="utf-8")
+    with pytest.raises(CourseError, match="adam: 0 solution cells"):
+        release(course, ["optimizers"], log=lambda *a: None)
+    from autograder.course import release as release_module
+    monkeypatch.setattr(release_module, "notebook_problems", lambda root, name: [])
     with pytest.raises(CourseError, match="`adam` has a body beyond the stub"):
         release(course, ["optimizers"], log=lambda *a: None)

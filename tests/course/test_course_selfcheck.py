@@ -217,14 +217,72 @@ def test_a_check_that_needs_another_function_says_which(released_course):
 
 def test_the_build_refuses_a_self_check_the_reference_fails(monkeypatch, tmp_path):
     """The build runs the reference through the students' file; a wrong stored answer stops it."""
-    real = framework.run_probe_locally
+    real = selfcheck_build.stored_case
 
-    def skewed(case, functions):
-        out = real(case, functions)
-        if case.function == "sgd" and functions["sgd"] is references("optimizers")["sgd"]:
-            out["weights"].value = out["weights"].value + 1.0
-        return out
+    def skewed(case, store):
+        stored = real(case, store)
+        if case.function == "sgd":
+            key = stored["entry"]["expected"]["weights"]["@"]
+            store.arrays[key] = store.arrays[key] + 1.0
+        return stored
 
-    monkeypatch.setattr(framework, "run_probe_locally", skewed)
+    monkeypatch.setattr(selfcheck_build, "stored_case", skewed)
     with pytest.raises(selfcheck_build.BuildError, match="sgd"):
         selfcheck_build.build("optimizers", tmp_path)
+
+
+# ------------------------------------------------ the notebook's graded cells agree with the grader --
+
+SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "assignments")
+
+
+@pytest.mark.parametrize("assignment", checks.ASSIGNMENTS)
+def test_every_graded_cell_agrees_with_the_grader(assignment):
+    """Solution, check(...) and hidden-test cell per function; nbgrader points = POINTS; no outputs."""
+    from autograder.course import release
+    assert release.notebook_problems(SOURCE, assignment) == []
+
+
+def test_a_disagreeing_notebook_is_caught():
+    from autograder.course import release
+    path = os.path.join(SOURCE, "source", "optimizers", "optimizers.ipynb")
+    with open(path, encoding="utf-8") as f:
+        pristine = json.load(f)
+
+    def problems(change):
+        nb = json.loads(json.dumps(pristine))
+        change({c["metadata"].get("nbgrader", {}).get("grade_id"): c for c in nb["cells"]}, nb)
+        return release.cell_problems("optimizers", nb)
+
+    def points(cells, nb):
+        cells["test_sgd"]["metadata"]["nbgrader"]["points"] = 9.0
+
+    def text(cells, nb):
+        cells["test_adam"]["source"] = ["# Hidden tests for `adam` (12 points) run here.\n"] + cells["test_adam"]["source"][1:]
+
+    def outputs(cells, nb):
+        cells["sgd"]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["hi\n"]}]
+
+    def wrong_function(cells, nb):
+        cells["test_rmsprop"]["source"] = [line.replace('"rmsprop"', '"adagrad"') for line in cells["test_rmsprop"]["source"]]
+
+    def no_check(cells, nb):
+        nb["cells"].remove(next(c for c in nb["cells"] if "".join(c["source"]) == release.check_cell_source("adam")))
+
+    assert problems(lambda cells, nb: None) == []
+    assert any("gives 9.0 points, the grader 10" in p for p in problems(points))
+    assert any("adam" in p and "(10 points)" in p for p in problems(text))
+    assert any("outputs" in p for p in problems(outputs))
+    assert any("hidden_test('optimizers', 'rmsprop')" in p for p in problems(wrong_function))
+    assert any(p.startswith("adam: the cell after its solution") for p in problems(no_check))
+
+
+@pytest.mark.parametrize("assignment", checks.ASSIGNMENTS)
+def test_the_release_ships_the_graders_own_comparison_verbatim(released_course, assignment):
+    """One copy of the comparison: the released selfcheck_lib is byte for byte the grader's
+    autograder/sandbox/inside modules, and selfcheck.py the template."""
+    folder = release_dir(released_course, assignment)
+    for name in selfcheck_build.SHIPPED_MODULES:
+        shipped = (folder / selfcheck_build.LIBRARY / name).read_bytes()
+        assert shipped == (selfcheck_build.INSIDE / name).read_bytes(), name
+    assert (folder / "selfcheck.py").read_bytes() == selfcheck_build.TEMPLATE.read_bytes()

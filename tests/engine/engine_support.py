@@ -78,6 +78,64 @@ def submission_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix in (".py", ".ipynb") and p.is_file())
 
 
+def _text(path: Path) -> str:
+    """A .py file's text, or a notebook's cells joined."""
+    if path.suffix != ".ipynb":
+        return path.read_text()
+    return "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"])
+
+
+def base_of(path: Path) -> str | None:
+    """The assignment whose correct solution a bank file builds on (its `base: <assignment>` line)."""
+    found = re.search(r"^#?\s*base: (\w+)", _text(path), re.M)
+    return found.group(1) if found else None
+
+
+def _defined(source: str) -> list[tuple[str, str]]:
+    """(name, source) of each top-level function in ``source``."""
+    import ast
+
+    lines = source.splitlines(keepends=True)
+    return [(n.name, "".join(lines[n.lineno - 1:n.end_lineno])) for n in ast.parse(source).body
+            if isinstance(n, ast.FunctionDef)]
+
+
+def compose(path: Path) -> str:
+    """A bank file's full text: the correct solution of its base (alice_correct.py for a .py
+    file, bob_correct.ipynb for a notebook), with every function the bank file defines put
+    in place of the correct one; a notebook's own markdown cells go first."""
+    base = base_of(path)
+    if base is None:
+        return path.read_text()
+    if path.suffix != ".ipynb":
+        source = (EXAMPLES / base / "alice_correct.py").read_text()
+        for name, new in _defined(path.read_text()):
+            source = replace_function(source, name, new)
+        return f"# composed from {path.name} and examples/submissions/{base}/alice_correct.py\n" + source
+    notebook = json.loads((EXAMPLES / base / "bob_correct.ipynb").read_text())
+    own = json.loads(path.read_text())["cells"]
+    for cell in own:
+        if cell["cell_type"] != "code":
+            continue
+        for name, new in _defined("".join(cell["source"])):
+            target = next(c for c in notebook["cells"] if c["cell_type"] == "code"
+                          and f"def {name}(" in "".join(c["source"]))
+            target["source"] = replace_function("".join(target["source"]), name, new).splitlines(keepends=True)
+    notebook["cells"] = [c for c in own if c["cell_type"] == "markdown"] + notebook["cells"]
+    return json.dumps(notebook, indent=1)
+
+
+def materialize(paths: list[Path], out_dir: Path) -> dict[Path, Path]:
+    """Bank file -> a gradable file under ``out_dir/<assignment>/`` (composed, or copied as is)."""
+    out = {}
+    for path in paths:
+        target = Path(out_dir) / assignment_of(path) / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(compose(path))
+        out[path] = target
+    return out
+
+
 def replace_function(source: str, name: str, new: str) -> str:
     """``source`` with the top-level function ``name`` replaced by the code ``new``."""
     import ast

@@ -3,6 +3,8 @@ bounds in ``autograder/checks/statistics.py``: each must reject wrong answers, a
 say what was received, what was expected, where, and how it was measured."""
 from __future__ import annotations
 
+import functools
+
 import math
 import types
 
@@ -12,6 +14,7 @@ import scipy.stats as st
 
 from autograder import checks
 from autograder.checks import framework as fw
+from autograder.sandbox.inside import compare
 from autograder.checks import statistics
 from autograder.mistakes import catalogue, variants
 from autograder.references import optimizers as ref_optimizers
@@ -37,7 +40,7 @@ def test_relative_errors_is_the_course_formula():
 
 def test_max_relative_error_rejects_shape_mismatch_empty_and_nan():
     assert fw.max_relative_error(np.ones(3), np.ones(4)) == math.inf
-    assert fw.max_relative_error(np.ones(0), np.ones(0)) == math.inf
+    assert fw.max_relative_error(np.ones(0), np.ones(0)) == 0.0  # two equal empty arrays
     assert fw.max_relative_error(np.array([np.nan, 1.0]), np.array([1.0, 1.0])) == math.inf
     assert fw.max_relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.0])) == 0.0
     assert fw.max_relative_error(np.array([1.0, 2.0]), np.array([1.0, 3.0])) == pytest.approx(0.2)
@@ -144,22 +147,25 @@ def test_compare_array_zero_tolerance_rejects_any_change():
 
 def test_pick_follows_tuple_paths_and_rejects_bad_ones():
     outputs = received({"return": (np.ones(2), 3.0), "weights": np.zeros(2)}).value
-    assert fw._pick(outputs, "weights").kind == "array"
-    assert fw._pick(outputs, "return.1").value == 3.0
-    assert fw._pick(outputs, "return.2") is None
-    assert fw._pick(outputs, "return.x") is None
-    assert fw._pick(outputs, "weights.0") is None
-    assert fw._pick(outputs, "missing") is None
+    assert compare.pick(outputs, "weights").kind == "array"
+    assert compare.pick(outputs, "return.1").value == 3.0
+    assert compare.pick(outputs, "return.2") is None
+    assert compare.pick(outputs, "return.x") is None
+    assert compare.pick(outputs, "weights.0") is None
+    assert compare.pick(outputs, "missing") is None
 
 
 def test_first_difference_checks_every_output_in_order():
-    spec = [fw.Output("loss", "the loss", scalar=True), fw.Output("dW", "dW")]
-    expected = received({"loss": 1.5, "dW": np.ones(3)}).value
-    assert fw.first_difference(received({"loss": 1.5, "dW": np.ones(3)}).value, expected, spec, TOL) is None
-    assert fw.first_difference(received({"loss": 1.5, "dW": np.ones(3) * 2}).value, expected, spec, TOL).startswith("dW")
-    assert fw.first_difference(received({"loss": 2.5, "dW": np.ones(3) * 2}).value, expected, spec, TOL).startswith("the loss")
-    assert "missing" in fw.first_difference(received({"loss": 1.5}).value, expected, spec, TOL)
-    assert "list" in fw.first_difference(received({"loss": 1.5, "dW": [1.0, 1.0, 1.0]}).value, expected, spec, TOL)
+    spec = [fw.Output("loss", "the loss", scalar=True).spec(), fw.Output("dW", "dW").spec()]
+    expected = {"loss": np.asarray(1.5), "dW": np.ones(3)}
+
+    def first(outputs):
+        return compare.first_difference(received(outputs).value, expected, spec, TOL.rtol, TOL.atol, {})[0]
+    assert first({"loss": 1.5, "dW": np.ones(3)}) is None
+    assert first({"loss": 1.5, "dW": np.ones(3) * 2}).startswith("dW")
+    assert first({"loss": 2.5, "dW": np.ones(3) * 2}).startswith("the loss")
+    assert "missing" in first({"loss": 1.5})
+    assert "list" in first({"loss": 1.5, "dW": [1.0, 1.0, 1.0]})
 
 
 # ------------------------------------------------------------------------ matches_reference --
@@ -178,7 +184,7 @@ def test_matches_reference_passes_the_reference_and_fails_and_names_a_variant():
     case = _sgd_case()
     assert case.judge(case, _outputs_of(case)).passed
     ascent = next(m for m in catalogue.CATALOGUE if m.id == "sgd-ascent")
-    verdict = case.judge(case, _outputs_of(case, sgd=fw._with_knobs(variants.sgd, ascent.knobs)))
+    verdict = case.judge(case, _outputs_of(case, sgd=functools.partial(variants.sgd, **ascent.knobs)))
     assert not verdict.passed
     assert verdict.diagnosis == ascent.text()
     assert verdict.message.startswith(case.setting)
@@ -203,16 +209,17 @@ def test_matches_reference_survives_a_variant_that_raises(monkeypatch):
     assert not verdict.passed and verdict.diagnosis is None
 
 
-def test_with_knobs_and_reference_functions():
-    calls = []
-    fn = fw._with_knobs(lambda *a, **k: calls.append((a, k)), {"forward": True})
-    fn(1, h=2)
-    assert calls == [((1,), {"h": 2, "forward": True})]
+def test_variant_functions_and_reference_functions():
     module = types.SimpleNamespace(public=lambda: 1, _private=lambda: 2, constant=3)
     assert set(fw.reference_functions(module)) == {"public"}
     for assignment in checks.ASSIGNMENTS:
         module = __import__(f"autograder.references.{assignment}", fromlist=["x"])
-        assert set(checks.functions(assignment)) <= set(fw.reference_functions(module))
+        functions = fw.reference_functions(module)
+        assert set(checks.functions(assignment)) <= set(functions)
+        for function in checks.functions(assignment):
+            for mistake, wrong in fw.variant_functions(functions, function):
+                assert wrong[function].keywords == mistake.knobs
+                assert all(wrong[f] is functions[f] for f in functions if f != function)
 
 
 def test_split_points_shares_each_functions_points_equally():
@@ -270,3 +277,17 @@ def test_hoeffding_halfwidth_bounds_the_exact_binomial_tail(n, p):
     k_lo, k_hi = math.ceil(n * (p - t)), math.floor(n * (p + t))
     tail = st.binom.cdf(k_lo - 1, n, p) + st.binom.sf(k_hi, n, p)
     assert tail <= statistics.DELTA
+
+
+def test_a_copy_of_a_case_with_other_inputs_is_judged_afresh():
+    """Judges keep what they computed on the case itself, so dataclasses.replace (another seed,
+    other inputs) cannot reuse a stale entry."""
+    import dataclasses
+
+    case = _sgd_case()
+    first = case.judge.entry(case)
+    inputs = dict(case.inputs, w0=case.inputs["w0"] + 1.0)
+    moved = dataclasses.replace(case, inputs=inputs)
+    assert moved.memo == {}
+    assert not np.array_equal(case.judge.entry(moved)["expected"]["weights"], first["expected"]["weights"])
+    assert case.judge.entry(case) is first

@@ -1,8 +1,11 @@
 """The bank of wrong submissions in ``tests/engine/wrong/<assignment>/``.
 
-Each is a correct submission with exactly one function broken in a realistic
-way, and says so in its header (``breaks: <function>``, ``mistake: <catalogue
-id or none>``). Each must lose points on that function and on no other, and
+Each breaks exactly one function in a realistic way, and says so in its header
+(``breaks: <function>``, ``mistake: <catalogue id or none>``). A ``.py`` entry holds
+only that function and names its base (``base: <assignment>``): the rest is the one
+correct solution, ``examples/submissions/<assignment>/alice_correct.py``. The
+notebook entries hold their header cell and that function's cell; the rest is
+``bob_correct.ipynb`` of the same folder (with its magics and broken experiment cells). Each must lose points on that function and on no other, and
 when the mistake is catalogued some failing test must name it.
 """
 from __future__ import annotations
@@ -11,7 +14,7 @@ import pytest
 
 from autograder import checks
 from autograder.mistakes import catalogue
-from engine_support import WRONG, failures, meta, per_function, submission_files
+from engine_support import WRONG, base_of, compose, failures, meta, per_function, submission_files
 
 BANK = submission_files(WRONG)
 IDS = [str(p.relative_to(WRONG)) for p in BANK]
@@ -21,6 +24,20 @@ def test_the_bank_is_big_and_covers_every_assignment():
     assert len(BANK) >= 15
     assert {p.parent.name for p in BANK} == set(checks.ASSIGNMENTS)
     assert any(p.suffix == ".ipynb" for p in BANK)
+
+
+@pytest.mark.parametrize("path", BANK, ids=IDS)
+def test_a_bank_file_holds_only_its_broken_function_and_names_its_base(path):
+    import ast
+    import json
+
+    assert base_of(path) == path.parent.name
+    code = ([path.read_text()] if path.suffix == ".py" else
+            ["".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"])
+    defined = [n.name for source in code for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
+    assert defined == [meta(path)["breaks"]]
+    composed = compose(path)
+    assert all(f"def {name}(" in composed for name in checks.functions(path.parent.name))
 
 
 @pytest.mark.parametrize("path", BANK, ids=IDS)
@@ -52,7 +69,7 @@ def test_loses_points_only_on_the_broken_function(wrong_bank, path):
 
 
 @pytest.mark.parametrize("path", [p for p in BANK if meta(p)["mistake"]],
-                         ids=[i for p, i in zip(BANK, IDS) if meta(p)["mistake"]])
+                         ids=[i for p, i in zip(BANK, IDS, strict=True) if meta(p)["mistake"]])
 def test_the_catalogued_mistake_is_named(wrong_bank, path):
     result = wrong_bank[path]
     mistake = next(m for m in catalogue.CATALOGUE if m.id == meta(path)["mistake"])

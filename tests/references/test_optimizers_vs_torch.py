@@ -30,6 +30,9 @@ def _torch_optimizer(name: str, params, config: dict):
         return torch.optim.RMSprop(params, lr=lr, alpha=config["decay_rate"], eps=config["epsilon"])
     if name == "adam":
         return torch.optim.Adam(params, lr=lr, betas=(config["beta1"], config["beta2"]), eps=config["epsilon"])
+    if name == "adamw":
+        return torch.optim.AdamW(params, lr=lr, betas=(config["beta1"], config["beta2"]), eps=config["epsilon"],
+                                 weight_decay=config["weight_decay"])
     raise KeyError(name)
 
 
@@ -44,6 +47,8 @@ CONFIGS = {
                 {"learning_rate": 3e-3, "decay_rate": 0.9, "epsilon": 1e-6}],
     "adam": [{"learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8},
              {"learning_rate": 0.05, "beta1": 0.5, "beta2": 0.9, "epsilon": 1e-4}],
+    "adamw": [{"learning_rate": 1e-3, "weight_decay": 1e-2, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8},
+              {"learning_rate": 0.05, "weight_decay": 0.3, "beta1": 0.5, "beta2": 0.9, "epsilon": 1e-4}],
 }
 CASES = [(name, i) for name, configs in CONFIGS.items() for i in range(len(configs))]
 
@@ -125,7 +130,7 @@ def test_torch_oracle_tells_the_rules_apart():
     rng = np.random.default_rng(9)
     w0, grads = rng.standard_normal(5), rng.standard_normal((STEPS, 5))
     common = {"learning_rate": 0.05, "momentum": 0.9, "epsilon": 1e-8, "decay_rate": 0.9,
-              "beta1": 0.9, "beta2": 0.999}
+              "beta1": 0.9, "beta2": 0.999, "weight_decay": 0.1}
     runs = {name: _torch_run(name, w0, lambda t, w: grads[t], common) for name in CONFIGS}
     names = sorted(runs)
     for i, a in enumerate(names):
@@ -146,3 +151,41 @@ def test_reference_keeps_its_state_in_config(name):
         w_a, ca = rule(w_a, grads[t], ca)
         w_b, cb = rule(w_b, -grads[t], cb)
     np.testing.assert_array_equal(w_a, solo)
+
+
+def test_adamw_mistakes_are_what_their_names_say():
+    """The catalogued AdamW mistakes, run against torch: weight decay through the gradient is
+    torch's Adam(weight_decay=...) (L2), and decay not scaled by the learning rate is AdamW with
+    weight_decay / lr; both differ from AdamW itself."""
+    from autograder.mistakes import variants
+
+    rng = np.random.default_rng(12)
+    w0, grads = rng.standard_normal(6) * 2, rng.standard_normal((STEPS, 6))
+    config = {"learning_rate": 0.05, "weight_decay": 0.2, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}
+
+    def run(**knobs):
+        w, state, out = w0.copy(), dict(config), []
+        for t in range(STEPS):
+            w, state = variants.adamw(w, grads[t], state, **knobs)
+            out.append(w.copy())
+        return np.array(out)
+
+    def torch_run(opt_class, weight_decay):
+        p = torch.nn.Parameter(torch.tensor(w0, dtype=torch.float64))
+        opt = opt_class([p], lr=config["learning_rate"], betas=(0.9, 0.999), eps=1e-8, weight_decay=weight_decay)
+        out = []
+        for t in range(STEPS):
+            p.grad = torch.tensor(grads[t], dtype=torch.float64)
+            opt.step()
+            out.append(p.detach().numpy().copy())
+        return np.array(out)
+
+    adamw = torch_run(torch.optim.AdamW, config["weight_decay"])
+    np.testing.assert_allclose(run(), adamw, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(run(coupled=True), torch_run(torch.optim.Adam, config["weight_decay"]),
+                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(run(decay_not_scaled=True),
+                               torch_run(torch.optim.AdamW, config["weight_decay"] / config["learning_rate"]),
+                               rtol=1e-10, atol=1e-12)
+    for knobs in ({"coupled": True}, {"decay_not_scaled": True}, {"decay_after_step": True}, {"no_decay": True}):
+        assert np.max(np.abs(run(**knobs) - adamw)) > 1e-4, knobs

@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 
-import numpy as np
 import pytest
 
 from autograder import checks

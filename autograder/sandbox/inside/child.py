@@ -92,7 +92,7 @@ _QuietIPython = _QuietIPython()
 
 
 def main() -> None:
-    from autograder.sandbox.inside import probes, wire
+    from autograder.sandbox.inside import compare, probes, wire
     import numpy as np  # noqa: F401  (imported before student code runs)
 
     protocol_fd = os.dup(1)
@@ -135,9 +135,7 @@ def main() -> None:
     for case in plan["cases"]:
         send({"type": "start", "case": case["index"]})
         try:
-            outputs = probes.PROBES[case["probe"]](get, case["inputs"])
-            arrays: list = []
-            tree = wire.encode_value(outputs, arrays)
+            tree, arrays = compare.encode_outputs(probes.PROBES[case["probe"]](get, case["inputs"]))
             send({"type": "result", "case": case["index"], "outputs": tree}, arrays)
         except BaseException as exc:  # noqa: BLE001
             kind = "probe" if isinstance(exc, probes.ProbeError) else "exception"

@@ -95,6 +95,24 @@ def adam(w, dw, config=None):
     return w, config
 
 
+def adamw(w, dw, config=None):
+    # Self-contained rather than calling adam, so a broken adam does not break it too.
+    if config is None:
+        config = {}
+    config.setdefault("learning_rate", 1e-3)
+    config.setdefault("weight_decay", 1e-2)
+    config.setdefault("beta1", 0.9)
+    config.setdefault("beta2", 0.999)
+    config.setdefault("epsilon", 1e-8)
+    b1, b2 = config["beta1"], config["beta2"]
+    t = config.get("t", 0) + 1
+    m = b1 * config.get("m", np.zeros_like(w)) + (1 - b1) * dw
+    v = b2 * config.get("v", np.zeros_like(w)) + (1 - b2) * dw * dw
+    config.update(m=m, v=v, t=t)
+    w = w * (1 - config["learning_rate"] * config["weight_decay"])
+    return w - config["learning_rate"] * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + config["epsilon"]), config
+
+
 def step_decay(lr0, epoch, drop=0.1, every=30):
     return lr0 * drop ** math.floor(epoch / every)
 

@@ -39,6 +39,12 @@ def adam(w, dw, config=None):
     raise NotImplementedError()
 
 
+def adamw(w, dw, config=None):
+    """AdamW. config: as adam, plus weight_decay (1e-2)."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
 def step_decay(lr0, epoch, drop=0.1, every=30):
     # YOUR CODE HERE
     raise NotImplementedError()

@@ -1,31 +1,10 @@
 # Wrong on purpose: Xavier normal with the variance as standard deviation
-# Everything else is correct (copied from examples/submissions/initialization/alice_correct.py).
+# base: initialization  (every graded function not defined here is taken from the one correct
+#   solution, examples/submissions/initialization/alice_correct.py; tests/engine/engine_support.py composes them)
 # breaks: xavier_normal
 # mistake: xavier-var-as-std
-
-import numpy as np
 
 
 def xavier_normal(fan_in, fan_out, rng):
     std = 2.0 / (fan_in + fan_out)
     return std * rng.standard_normal((fan_in, fan_out))
-
-
-def xavier_uniform(fan_in, fan_out, rng):
-    limit = np.sqrt(6.0 / (fan_in + fan_out))
-    return limit * (2.0 * rng.random((fan_in, fan_out)) - 1.0)
-
-
-def kaiming_normal(fan_in, fan_out, rng):
-    return rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)
-
-
-def kaiming_uniform(fan_in, fan_out, rng):
-    limit = np.sqrt(6.0 / fan_in)
-    return limit * (2.0 * rng.random((fan_in, fan_out)) - 1.0)
-
-
-def orthogonal(fan_in, fan_out, rng):
-    a = rng.standard_normal((fan_in, fan_out))
-    u, _, vt = np.linalg.svd(a, full_matrices=False)
-    return u @ vt

@@ -1,48 +1,10 @@
 # Wrong on purpose: AdaGrad uses a hard-coded learning rate of 1e-2
-# Everything else is correct (copied from examples/submissions/optimizers/alice_correct.py).
+# base: optimizers  (every graded function not defined here is taken from the one correct
+#   solution, examples/submissions/optimizers/alice_correct.py; tests/engine/engine_support.py composes them)
 # breaks: adagrad
 # mistake: none
 
-import math
-
 import numpy as np
-
-
-def sgd(w, dw, config=None):
-    if config is None:
-        config = {}
-    config.setdefault("learning_rate", 1e-2)
-    w -= config["learning_rate"] * dw
-    return w, config
-
-
-def sgd_momentum(w, dw, config=None):
-    if config is None:
-        config = {}
-    config.setdefault("learning_rate", 1e-2)
-    config.setdefault("momentum", 0.9)
-    v = config.get("velocity")
-    if v is None:
-        v = np.zeros_like(w)
-    v = config["momentum"] * v + dw
-    w -= config["learning_rate"] * v
-    config["velocity"] = v
-    return w, config
-
-
-def nesterov_momentum(w, dw, config=None):
-    if config is None:
-        config = {}
-    config.setdefault("learning_rate", 1e-2)
-    config.setdefault("momentum", 0.9)
-    buf = config.get("velocity")
-    if buf is None:
-        buf = np.zeros_like(w)
-    mu = config["momentum"]
-    buf = mu * buf + dw
-    w -= config["learning_rate"] * (dw + mu * buf)
-    config["velocity"] = buf
-    return w, config
 
 
 def adagrad(w, dw, config=None):
@@ -54,58 +16,3 @@ def adagrad(w, dw, config=None):
     config["cache"] += dw ** 2
     w -= 1e-2 * dw / (np.sqrt(config["cache"]) + config["epsilon"])
     return w, config
-
-
-def rmsprop(w, dw, config=None):
-    if config is None:
-        config = {}
-    config.setdefault("learning_rate", 1e-2)
-    config.setdefault("decay_rate", 0.99)
-    config.setdefault("epsilon", 1e-8)
-    cache = config.get("cache", np.zeros_like(w))
-    rho = config["decay_rate"]
-    cache = rho * cache + (1 - rho) * dw ** 2
-    config["cache"] = cache
-    w -= config["learning_rate"] * dw / (np.sqrt(cache) + config["epsilon"])
-    return w, config
-
-
-def adam(w, dw, config=None):
-    if config is None:
-        config = {}
-    config.setdefault("learning_rate", 1e-3)
-    config.setdefault("beta1", 0.9)
-    config.setdefault("beta2", 0.999)
-    config.setdefault("epsilon", 1e-8)
-    config.setdefault("m", np.zeros_like(w))
-    config.setdefault("v", np.zeros_like(w))
-    config.setdefault("t", 0)
-    b1, b2 = config["beta1"], config["beta2"]
-    config["t"] += 1
-    t = config["t"]
-    config["m"] = b1 * config["m"] + (1 - b1) * dw
-    config["v"] = b2 * config["v"] + (1 - b2) * dw * dw
-    step_size = config["learning_rate"] / (1 - b1 ** t)
-    denom = np.sqrt(config["v"]) / math.sqrt(1 - b2 ** t) + config["epsilon"]
-    w -= step_size * config["m"] / denom
-    return w, config
-
-
-def step_decay(lr0, epoch, drop=0.1, every=30):
-    return lr0 * drop ** math.floor(epoch / every)
-
-
-def cosine_decay(lr0, t, T):
-    return lr0 / 2 * (1 + np.cos(np.pi * t / T))
-
-
-def linear_decay(lr0, t, T):
-    return lr0 - lr0 * t / T
-
-
-def inverse_sqrt_decay(lr0, t):
-    return lr0 * t ** -0.5
-
-
-def linear_warmup(lr, t, warmup_steps):
-    return lr * min(t + 1, warmup_steps) / warmup_steps

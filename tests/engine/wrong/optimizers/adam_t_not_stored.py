@@ -1,74 +1,11 @@
 # Wrong on purpose: Adam computes t + 1 but never stores it
-# Everything else is correct (copied from examples/submissions/optimizers/alice_correct.py).
+# base: optimizers  (every graded function not defined here is taken from the one correct
+#   solution, examples/submissions/optimizers/alice_correct.py; tests/engine/engine_support.py composes them)
 # breaks: adam
 # mistake: adam-t-not-stored
 
 import math
-
 import numpy as np
-
-
-def sgd(w, dw, config=None):
-    if config is None:
-        config = {}
-    config.setdefault("learning_rate", 1e-2)
-    w -= config["learning_rate"] * dw
-    return w, config
-
-
-def sgd_momentum(w, dw, config=None):
-    if config is None:
-        config = {}
-    config.setdefault("learning_rate", 1e-2)
-    config.setdefault("momentum", 0.9)
-    v = config.get("velocity")
-    if v is None:
-        v = np.zeros_like(w)
-    v = config["momentum"] * v + dw
-    w -= config["learning_rate"] * v
-    config["velocity"] = v
-    return w, config
-
-
-def nesterov_momentum(w, dw, config=None):
-    if config is None:
-        config = {}
-    config.setdefault("learning_rate", 1e-2)
-    config.setdefault("momentum", 0.9)
-    buf = config.get("velocity")
-    if buf is None:
-        buf = np.zeros_like(w)
-    mu = config["momentum"]
-    buf = mu * buf + dw
-    w -= config["learning_rate"] * (dw + mu * buf)
-    config["velocity"] = buf
-    return w, config
-
-
-def adagrad(w, dw, config=None):
-    if config is None:
-        config = {}
-    config.setdefault("learning_rate", 1e-2)
-    config.setdefault("epsilon", 1e-8)
-    if "cache" not in config:
-        config["cache"] = np.zeros_like(w)
-    config["cache"] += dw ** 2
-    w -= config["learning_rate"] * dw / (np.sqrt(config["cache"]) + config["epsilon"])
-    return w, config
-
-
-def rmsprop(w, dw, config=None):
-    if config is None:
-        config = {}
-    config.setdefault("learning_rate", 1e-2)
-    config.setdefault("decay_rate", 0.99)
-    config.setdefault("epsilon", 1e-8)
-    cache = config.get("cache", np.zeros_like(w))
-    rho = config["decay_rate"]
-    cache = rho * cache + (1 - rho) * dw ** 2
-    config["cache"] = cache
-    w -= config["learning_rate"] * dw / (np.sqrt(cache) + config["epsilon"])
-    return w, config
 
 
 def adam(w, dw, config=None):
@@ -88,23 +25,3 @@ def adam(w, dw, config=None):
     denom = np.sqrt(config["v"]) / math.sqrt(1 - b2 ** t) + config["epsilon"]
     w -= step_size * config["m"] / denom
     return w, config
-
-
-def step_decay(lr0, epoch, drop=0.1, every=30):
-    return lr0 * drop ** math.floor(epoch / every)
-
-
-def cosine_decay(lr0, t, T):
-    return lr0 / 2 * (1 + np.cos(np.pi * t / T))
-
-
-def linear_decay(lr0, t, T):
-    return lr0 - lr0 * t / T
-
-
-def inverse_sqrt_decay(lr0, t):
-    return lr0 * t ** -0.5
-
-
-def linear_warmup(lr, t, warmup_steps):
-    return lr * min(t + 1, warmup_steps) / warmup_steps

@@ -1,5 +1,6 @@
 # Wrong on purpose: dropout reads p as the probability of dropping (PyTorch's convention)
-# Everything else is correct (copied from examples/submissions/regularization/alice_correct.py).
+# base: regularization  (every graded function not defined here is taken from the one correct
+#   solution, examples/submissions/regularization/alice_correct.py; tests/engine/engine_support.py composes them)
 # breaks: dropout_forward
 # mistake: dropout-keep-drop-swapped
 
@@ -16,28 +17,3 @@ def dropout_forward(x, dropout_param):
     else:
         out = x
     return out, (dropout_param, mask)
-
-
-def dropout_backward(dout, cache):
-    dropout_param, mask = cache
-    if dropout_param["mode"] == "train":
-        return dout * mask
-    return dout
-
-
-def l2_regularization(W, reg):
-    loss = reg * np.sum(W ** 2)
-    dW = 2 * reg * W
-    return loss, dW
-
-
-def l1_regularization(W, reg):
-    loss = reg * np.abs(W).sum()
-    dW = reg * np.sign(W)
-    return loss, dW
-
-
-def elastic_net(W, reg, beta):
-    loss = reg * (beta * np.sum(W * W) + np.sum(np.abs(W)))
-    dW = reg * (2 * beta * W + np.sign(W))
-    return loss, dW

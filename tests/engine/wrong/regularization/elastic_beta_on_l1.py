@@ -1,40 +1,10 @@
 # Wrong on purpose: elastic net with beta weighing the L1 term
-# Everything else is correct (copied from examples/submissions/regularization/alice_correct.py).
+# base: regularization  (every graded function not defined here is taken from the one correct
+#   solution, examples/submissions/regularization/alice_correct.py; tests/engine/engine_support.py composes them)
 # breaks: elastic_net
 # mistake: elastic-beta-on-l1
 
 import numpy as np
-
-
-def dropout_forward(x, dropout_param):
-    p, mode = dropout_param["p"], dropout_param["mode"]
-    mask = None
-    if mode == "train":
-        rng = np.random.default_rng(dropout_param.get("seed"))
-        mask = rng.binomial(1, p, size=x.shape) / p
-        out = (x * mask).astype(x.dtype)
-    else:
-        out = x
-    return out, (dropout_param, mask)
-
-
-def dropout_backward(dout, cache):
-    dropout_param, mask = cache
-    if dropout_param["mode"] == "train":
-        return dout * mask
-    return dout
-
-
-def l2_regularization(W, reg):
-    loss = reg * np.sum(W ** 2)
-    dW = 2 * reg * W
-    return loss, dW
-
-
-def l1_regularization(W, reg):
-    loss = reg * np.abs(W).sum()
-    dW = reg * np.sign(W)
-    return loss, dW
 
 
 def elastic_net(W, reg, beta):

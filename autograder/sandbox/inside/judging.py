@@ -1,0 +1,252 @@
+"""Judging a case: the one decision the grader, the in-kernel hidden tests and the
+students' self-check all make, on decoded outputs.
+
+Nothing here knows a right answer. A judge in ``autograder/checks`` *describes*
+a case as an entry (plain data: the expected arrays or the statistics to check
+and their bounds, and the outputs or statistics of each catalogued wrong
+variant), and ``judge(entry, received, inputs)`` decides. The grader builds the
+entry live from the references; the self-check reads the same entry from
+``selfcheck_data.npz``, written at release by the same judge objects. Both run
+this module (the self-check a verbatim copy), so they cannot disagree.
+
+Entry formats (arrays are float64 ndarrays):
+
+* ``{"kind": "match", "outputs": [{"key", "what", "scalar", "minus_input"}], "rtol", "atol",
+  "expected": {key: array}, "variants": [{"id", "mistake", "outputs": {key: array}}]}``
+* ``{"kind": "stats", "family": name in FAMILIES, "params": {...}, "stats": [{"id", "label",
+  "lo", "hi", "expect", "fail"?, "unless_failed"?}], "error_stat": id or None,
+  "variants": [{"id", "mistake", "intervals": {stat id: [lo, hi]}}]}``; or, with
+  ``"name_by": {"outputs": [...], "rtol", "atol"}``, variants that carry their "outputs".
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .compare import Unjudgeable, first_difference, max_relative_error, relative_errors, require
+
+# A returned error "is" the error at some coordinate when it agrees to this relative tolerance.
+MEMBERSHIP_RTOL = 1e-3
+
+
+# ------------------------------------------------- statistics of random outputs --
+# A family turns the decoded outputs of one probe into named numbers. Which of them
+# are checked, within which bounds, comes from the entry.
+
+def _equal(a, b) -> float:
+    return float(a.shape == b.shape and bool(np.array_equal(a, b)))
+
+
+def dropout_scaling(outputs, inputs, params):
+    x, p = np.asarray(inputs["x"], dtype=np.float64), float(inputs["p"])
+    out = require(outputs, "train", "the train-mode output", shape=x.shape)
+    kept = out != 0
+    if not np.any(kept):
+        raise Unjudgeable("every unit was dropped (the output is all zeros)")
+    scale = float(np.max(relative_errors(out[kept], x[kept] / p)))
+    return {"kept_fraction": float(np.mean(kept)), "scale_error": scale}
+
+
+def dropout_expectation(outputs, inputs, params):
+    x = np.asarray(inputs["x"], dtype=np.float64)
+    out = require(outputs, "train", "the train-mode output", shape=x.shape)
+    return {"mean_gap": float(np.mean(out - x)), "mean_out": float(np.mean(out))}
+
+
+def dropout_seed(outputs, inputs, params):
+    first = require(outputs, "train", "the output")
+    again = require(outputs, "train_same_seed", "the output for the same seed")
+    other = require(outputs, "train_other_seed", "the output for another seed")
+    return {"same_seed_equal": _equal(first, again), "other_seed_equal": _equal(first, other)}
+
+
+def dropout_test(outputs, inputs, params):
+    x = np.asarray(inputs["x"], dtype=np.float64)
+    test = require(outputs, "test", "the test-mode output", shape=x.shape)
+    return {"test_error": max_relative_error(test, x)}
+
+
+def dropout_backward_mask(outputs, inputs, params):
+    x, dout, p = np.asarray(inputs["x"], dtype=np.float64), np.asarray(inputs["dout"]), float(inputs["p"])
+    out = require(outputs, "train", "the train-mode output of your dropout_forward", shape=x.shape)
+    dx = require(outputs, "dx", "dx", shape=dout.shape)
+    dx_test = require(outputs, "dx_test", "dx in test mode", shape=dout.shape)
+    return {"dx_error": max_relative_error(dx, dout * out / x), "dx_test_error": max_relative_error(dx_test, dout),
+            "unscaled_error": max_relative_error(dx, dout * (out != 0)),
+            "unmasked_error": max_relative_error(dx, dout / p)}
+
+
+def dropout_backward_numerical(outputs, inputs, params):
+    x, dout, p = np.asarray(inputs["x"]), np.asarray(inputs["dout"]), float(inputs["p"])
+    plus = require(outputs, "plus", "the forward values at x + h e_i", shape=(x.size,))
+    minus = require(outputs, "minus", "the forward values at x - h e_i", shape=(x.size,))
+    dx = require(outputs, "dx", "dx", shape=x.shape)
+    numerical = ((plus - minus) / (2 * float(inputs["h"]))).reshape(x.shape)
+    return {"dx_error": max_relative_error(dx, numerical),
+            "unscaled_error": max_relative_error(dx, dout * (numerical != 0)),
+            "unmasked_error": max_relative_error(dx, dout / p)}
+
+
+def penalty_numerical(outputs, inputs, params):
+    W = np.asarray(inputs["W"])
+    plus = require(outputs, "plus", "the loss at W + h e_i", shape=(W.size,))
+    minus = require(outputs, "minus", "the loss at W - h e_i", shape=(W.size,))
+    dW = require(outputs, "dW", "dW", shape=W.shape)
+    numerical = ((plus - minus) / (2 * float(inputs["h"]))).reshape(W.shape)
+    return {"dW_error": max_relative_error(dW, numerical)}
+
+
+def init_determinism(outputs, inputs, params):
+    shape = (int(inputs["fan_in"]), int(inputs["fan_out"]))
+    first = require(outputs, "first", "W")
+    again = require(outputs, "same_seed", "W from a second rng with the same seed")
+    other = require(outputs, "other_seed", "W from an rng with another seed")
+    shape_ok = first.shape == shape
+    return {"shape_ok": float(shape_ok), "finite": float(bool(np.all(np.isfinite(first)))),
+            "same_seed_equal": _equal(first, again), "other_seed_equal": _equal(first, other)}
+
+
+def init_distribution(outputs, inputs, params):
+    shape = (int(inputs["fan_in"]), int(inputs["fan_out"]))
+    W = require(outputs, "first", "W", shape=shape)
+    if not np.all(np.isfinite(W)):
+        raise Unjudgeable(f"W contains {int(np.sum(~np.isfinite(W)))} NaN or inf entries")
+    return {"mean": float(np.mean(W)), "mean_square": float(np.mean(W * W)),
+            "tail": float(np.mean(np.abs(W) > params["threshold"])), "max_abs": float(np.max(np.abs(W)))}
+
+
+def orthonormal(outputs, inputs, params):
+    fan_in, fan_out = int(inputs["fan_in"]), int(inputs["fan_out"])
+    W = require(outputs, "first", "W")
+    if W.shape != (fan_in, fan_out):
+        # A transposed W is a catalogued mistake, so say so in numbers rather than stop.
+        return {"shape_ok": 0.0, "transposed": float(W.shape == (fan_out, fan_in))}
+    gram = W.T @ W if fan_in >= fan_out else W @ W.T
+    with np.errstate(all="ignore"):
+        deviation = float(np.max(np.abs(gram - np.eye(gram.shape[0]))))
+    return {"shape_ok": 1.0, "transposed": 0.0, "deviation": deviation if math.isfinite(deviation) else math.inf,
+            "abs_trace": abs(float(np.trace(W))) if fan_in == fan_out else 0.0}
+
+
+def _members(values: np.ndarray, candidates: np.ndarray) -> float:
+    """The fraction of ``values`` equal (to MEMBERSHIP_RTOL) to some candidate."""
+    if values.size == 0:
+        return 0.0
+    hits = [bool(np.any(np.abs(candidates - v) <= MEMBERSHIP_RTOL * np.abs(candidates))) for v in values]
+    return float(np.mean(hits))
+
+
+def sparse(outputs, inputs, params):
+    n = int(inputs["num_checks"])
+    x = np.asarray(inputs["x"], dtype=np.float64)
+    first = require(outputs, "first", "the returned errors")
+    again = require(outputs, "again", "the errors of a second call with the same seed")
+    other = require(outputs, "other_seed", "the errors with another seed")
+    x_after = require(outputs, "x_after", "x after the calls")
+    flat = first.reshape(-1) if first.ndim <= 1 and first.size <= 10 * n + 10 else np.zeros(0)
+    stats = {"x_unchanged": _equal(x_after, x),
+             "length_ok": float(first.ndim <= 1 and first.size == n),
+             "same_seed_equal": _equal(first, again),
+             "other_seed_differs": float(not (other.size == flat.size
+                                              and np.array_equal(np.sort(other.reshape(-1)), np.sort(flat))))}
+    for label, candidates in params["candidates"].items():
+        stats[f"members_{label}"] = _members(flat, np.asarray(candidates, dtype=np.float64))
+    return stats
+
+
+FAMILIES = {f.__name__: f for f in (
+    dropout_scaling, dropout_expectation, dropout_seed, dropout_test, dropout_backward_mask,
+    dropout_backward_numerical, penalty_numerical, init_determinism, init_distribution, orthonormal, sparse)}
+
+
+# -------------------------------------------------------------------- judging --
+
+class Judgement:
+    """What ``judge`` decided: passed, a message, the largest error (or None), the
+    catalogued mistakes whose output the received one matches (ids and texts, in catalogue order)."""
+
+    __slots__ = ("passed", "message", "error", "mistakes")
+
+    def __init__(self, passed: bool, message: str = "", error: float | None = None, mistakes=()):
+        self.passed, self.message, self.error, self.mistakes = passed, message, error, list(mistakes)
+
+    def __repr__(self):
+        return f"Judgement(passed={self.passed}, mistakes={[m[0] for m in self.mistakes]}, message={self.message!r})"
+
+
+def statistics_of(entry: dict, received: dict, inputs: dict) -> dict:
+    """The entry family's statistics of ``received``; raises Unjudgeable."""
+    with np.errstate(all="ignore"):
+        return FAMILIES[entry["family"]](received, inputs, entry.get("params", {}))
+
+
+def within(value, lo, hi) -> bool:
+    return value is not None and lo <= value <= hi
+
+
+def stats_problems(values: dict, stats: list[dict]) -> list[str]:
+    """Why ``values`` miss the entry's bounds: yes/no properties carry their own
+    sentence, numbers say what was measured and expected. A statistic that could not
+    be computed (absent), or one marked "unless_failed", counts only when no earlier one failed."""
+    problems = []
+    for spec in stats:
+        if problems and spec.get("unless_failed"):
+            continue  # a secondary property, said only when the primary ones hold
+        value = values.get(spec["id"])
+        if value is None:
+            if not problems:
+                problems.append(f"{spec['label']} could not be measured")
+            continue
+        if not within(value, spec["lo"], spec["hi"]):
+            problems.append(spec.get("fail") or f"{spec['label']} is {value:.4g}; expected {spec['expect']}")
+    return problems
+
+
+def variant_matches(entry: dict, received: dict, values: dict | None, variant: dict, inputs: dict) -> bool:
+    """Does the received output look like ``variant``'s? A variant carries either its
+    outputs (compared like a match entry's, with the entry's tolerance or its
+    "name_by" tolerance) or intervals for the statistics of a stats entry."""
+    if "outputs" in variant:
+        rule = entry if entry["kind"] == "match" else entry["name_by"]
+        problem, _ = first_difference(received, variant["outputs"], rule["outputs"], rule["rtol"], rule["atol"],
+                                      inputs)
+        return problem is None
+    intervals = variant["intervals"]
+    return (values is not None and bool(intervals)
+            and all(within(values.get(k), lo, hi) for k, (lo, hi) in intervals.items()))
+
+
+def judge(entry: dict, received: dict, inputs: dict, variants=None) -> Judgement:
+    """Judge decoded ``received`` outputs against ``entry``.
+
+    ``variants`` (the entry's own list if None) may be a callable returning the
+    list, so the grader computes the wrong variants' outputs only for a failure.
+    """
+    if entry["kind"] == "match":
+        problem, error = first_difference(received, entry["expected"], entry["outputs"], entry["rtol"],
+                                          entry["atol"], inputs)
+        if problem is None:
+            return Judgement(True, "matches the reference", error)
+        values = None
+        verdict = Judgement(False, problem, error)
+    else:
+        try:
+            values = statistics_of(entry, received, inputs)
+        except Unjudgeable as exc:
+            return Judgement(False, str(exc))
+        except Exception as exc:  # noqa: BLE001 - an output shape no family foresaw: the student's, not ours
+            return Judgement(False, f"the output could not be checked ({type(exc).__name__}: {exc})")
+        problems = stats_problems(values, entry["stats"])
+        error = values.get(entry.get("error_stat")) if entry.get("error_stat") else None
+        if not problems:
+            return Judgement(True, "within the bounds of a correct implementation", error)
+        verdict = Judgement(False, "; ".join(problems), error)
+    if variants is None:
+        variants = entry.get("variants", [])
+    elif callable(variants):
+        variants = variants()
+    verdict.mistakes = [(v["id"], v["mistake"]) for v in variants
+                        if variant_matches(entry, received, values, v, inputs)]
+    return verdict
