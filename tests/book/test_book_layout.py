@@ -100,3 +100,27 @@ def test_figures_are_legible_on_a_desktop(server, new_context, docname):
                             f"{fig['natural']} px shown at {fig['shown']:.0f} px -> {shown_px:.1f} CSS px "
                             f"(< {MIN_DISPLAYED_FONT_PX:g})")
     assert not problems, f"{docname}: " + "; ".join(problems)
+
+
+def test_momentum_map_is_interactive(server, new_context):
+    """Chapter 2's (alpha, rho) map: the slider picks a slice, hovering reads off a setting."""
+    docname = next(d for d in DOCNAMES if "momentum" in d)
+    page = _open(server, new_context, DESKTOP, docname)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    root = page.locator(".momentum-map")
+    assert root.count() == 1, "the momentum map is missing"
+    label = root.locator(".momentum-map-rho")
+    before = label.text_content()
+    root.locator("input").evaluate("el => { el.value = 0; el.dispatchEvent(new Event('input')); }")
+    after = label.text_content()
+    assert before != after and float(after) == 0.0, (before, after)
+    canvas = root.locator("canvas").first
+    box = canvas.bounding_box()
+    # lower-left corner: small step, no momentum -> converges (slowly); right edge, rho = 0 -> diverges
+    page.mouse.move(box["x"] + 0.1 * box["width"], box["y"] + 0.95 * box["height"])
+    assert "iterations" in root.locator(".momentum-map-readout").text_content()
+    page.mouse.move(box["x"] + 0.99 * box["width"], box["y"] + 0.99 * box["height"])
+    assert "diverges" in root.locator(".momentum-map-readout").text_content()
+    page.close()
+    assert not errors, errors
