@@ -77,13 +77,16 @@ def _visible_texts(fig: Figure) -> list[Text]:
             if not axis.get_visible():
                 continue
             candidates += [axis.label, axis.get_offset_text()]
-            lo, hi = sorted(axis.get_view_interval())
+            # compare positions on the axis's own scale (log axes: in decades)
+            scale = axis.get_transform()
+            lo, hi = sorted(scale.transform(np.asarray(axis.get_view_interval(), dtype=float)))
             span = (hi - lo) or 1.0
             for tick in axis.get_major_ticks() + axis.get_minor_ticks():
-                if not tick.get_visible():
+                if not tick.get_visible() or tick.get_loc() is None:
                     continue
-                loc = tick.get_loc()
-                if loc is None or not (lo - 1e-9 * span <= loc <= hi + 1e-9 * span):
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    loc = float(scale.transform(np.array([tick.get_loc()], dtype=float))[0])
+                if not (np.isfinite(loc) and lo - 1e-9 * span <= loc <= hi + 1e-9 * span):
                     continue  # created but not drawn
                 candidates += [tick.label1, tick.label2]
         legend = ax.get_legend()
