@@ -116,6 +116,7 @@ def test_momentum_map_is_interactive(server, new_context):
     after = label.text_content()
     assert before != after and float(after) == 0.0, (before, after)
     canvas = root.locator("canvas").first
+    canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     # lower-left corner: small step, no momentum -> converges (slowly); right edge, rho = 0 -> diverges
     page.mouse.move(box["x"] + 0.1 * box["width"], box["y"] + 0.95 * box["height"])
