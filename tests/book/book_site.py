@@ -53,3 +53,34 @@ def is_local_url(url: str) -> bool:
     if parts.scheme in ("http", "https", "ws", "wss"):
         return (parts.hostname or "") in LOCAL_HOSTS
     return False
+
+
+# Legibility: CSS pixels are 1/96 inch, so 9 pt (1/72 inch each) is 12 CSS px.
+MIN_DISPLAYED_FONT_PT = 9.0
+MIN_DISPLAYED_FONT_PX = MIN_DISPLAYED_FONT_PT * 96 / 72
+# Text chunks that book/tools/figstyle.py writes into every figure's PNG.
+PNG_KEY_FONT = "figure-min-font-pt"
+PNG_KEY_DPI = "figure-dpi"
+
+
+def displayed_font_px(font_pt: float, dpi: float, displayed_width: float, natural_width: float) -> float:
+    """Height in CSS px of a font drawn at font_pt points into a PNG of dpi dots per inch,
+    once the browser shows the PNG (natural_width px wide) at displayed_width CSS px.
+
+    At its natural size one image pixel is one CSS pixel, so a font of font_pt points is
+    font_pt * dpi / 72 px tall; scaling the image scales the font with it.
+    """
+    if natural_width <= 0:
+        raise ValueError("natural_width must be positive")
+    return font_pt * dpi / 72.0 * displayed_width / natural_width
+
+
+def png_font_metadata(path: Path) -> tuple[float, float] | None:
+    """(smallest font in pt, dpi) recorded in a PNG by figstyle, or None when absent."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        text = getattr(image, "text", {}) or image.info
+        if PNG_KEY_FONT not in text or PNG_KEY_DPI not in text:
+            return None
+        return float(text[PNG_KEY_FONT]), float(text[PNG_KEY_DPI])

@@ -17,14 +17,15 @@ import pytest
 
 from book_site import CHROMIUM, CHROMIUM_ARGS, SITE, is_local_url
 
-# In CI, set BOOK_TESTS_STRICT=1 so that a missing site or browser fails the run
-# instead of skipping it.
-STRICT = os.environ.get("BOOK_TESTS_STRICT", "") not in ("", "0")
+# In CI (CI=true, as every CI service sets it) or with BOOK_TESTS_STRICT=1, a missing site,
+# Chromium or Playwright fails the run instead of skipping it.
+STRICT = (os.environ.get("BOOK_TESTS_STRICT", "") not in ("", "0")
+          or os.environ.get("CI", "").lower() in ("true", "1", "yes"))
 
 
 def _skip(reason: str):
     if STRICT:
-        pytest.fail(f"{reason} (BOOK_TESTS_STRICT is set)", pytrace=False)
+        pytest.fail(f"{reason} (CI or BOOK_TESTS_STRICT is set)", pytrace=False)
     pytest.skip(reason)
 
 
