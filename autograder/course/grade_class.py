@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from autograder import checks, grading
+from autograder.batch import grade_batch
 from autograder.course import gradebook_import, nbgrader_run
 from autograder.course.nbgrader_run import CourseError
 
@@ -38,8 +39,6 @@ def grade_class(root: Path, assignments: list[str] | None = None, *, results: Pa
                 force: bool = False, isolation_mode: str = "auto", scheduler: str | None = None,
                 log=print) -> dict[str, dict]:
     """Grade and import; returns per assignment the students, timings and any problem."""
-    from autograder.cli import grade_batch
-
     root = Path(root).resolve()
     nbgrader_run.config_path(root)
     results = Path(results).resolve() if results else root / "results"
