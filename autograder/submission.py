@@ -130,8 +130,8 @@ def read_bounded(file: Path, limit: int = MAX_SUBMISSION_BYTES) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise SubmissionError(f"{file.name!r} is not a regular file")
         if info.st_size > limit:
-            raise SubmissionError(f"{file.name!r} is {info.st_size / 1e6:.0f} MB; submissions are limited to "
-                                  f"{limit / 1e6:.0f} MB")
+            raise SubmissionError(f"{file.name!r} is {info.st_size / 2**20:.0f} MB; submissions are limited to "
+                                  f"{limit / 2**20:.0f} MB")
         chunks, total = [], 0
         while total <= limit:
             chunk = os.read(fd, min(1 << 20, limit + 1 - total))
@@ -140,7 +140,7 @@ def read_bounded(file: Path, limit: int = MAX_SUBMISSION_BYTES) -> bytes:
             chunks.append(chunk)
             total += len(chunk)
         if total > limit:   # the file grew after the check
-            raise SubmissionError(f"{file.name!r} is larger than {limit / 1e6:.0f} MB")
+            raise SubmissionError(f"{file.name!r} is larger than {limit / 2**20:.0f} MB")
         return b"".join(chunks)
     except OSError as exc:
         raise SubmissionError(f"cannot read {file.name!r}: {exc.strerror}") from None

@@ -16,10 +16,10 @@ import base64
 import collections
 import html
 import io
-import json
 from pathlib import Path
 
-RESULT_KEYS = {"assignment", "student", "score", "max_score", "status", "tests"}
+from autograder.results import ResultError, read_result
+
 TOP_MISTAKES = 15
 
 
@@ -30,11 +30,9 @@ def load_results(folder: Path) -> list[dict]:
         if any(part.startswith(".") for part in path.relative_to(folder).parts):
             continue
         try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            results.append(read_result(path).to_json())
+        except ResultError:
             continue
-        if isinstance(record, dict) and RESULT_KEYS <= record.keys() and isinstance(record["tests"], list):
-            results.append(record)
     return results
 
 
