@@ -79,7 +79,7 @@ def locate(path: Path, assignment: str) -> Path:
     submission's folder (``path`` itself for a folder, else the file's folder).
     """
     path = _absolute(Path(path))
-    if not path.is_dir():
+    if not os.path.isdir(path):   # unlike Path.is_dir, never raises (a name too long, a folder we cannot enter)
         if not os.path.lexists(path):
             raise SubmissionError(f"{path} does not exist")
         return _checked_file(path, path.parent)

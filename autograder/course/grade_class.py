@@ -13,6 +13,7 @@ from pathlib import Path
 
 from autograder import checks, grading
 from autograder.batch import grade_batch
+from autograder.report import printable
 from autograder.course import gradebook_import, nbgrader_run
 from autograder.course.nbgrader_run import CourseError
 
@@ -65,9 +66,10 @@ def grade_class(root: Path, assignments: list[str] | None = None, *, results: Pa
         log(f"{assignment}: graded {len(students)} submission(s) in {grading_time:.1f} s, "
             f"imported into the gradebook in {import_time:.1f} s; results in {results / assignment}/")
         for student, problem in problems.items():
-            log(f"  {student}: nbgrader could not import the result: {problem.splitlines()[0]}")
+            first_line = problem.splitlines()[0] if problem else ""
+            log(f"  {printable(student)}: nbgrader could not import the result: {printable(first_line)}")
         for difference in differences:
-            log(f"  gradebook differs from the result: {difference}")
+            log(f"  gradebook differs from the result: {printable(difference)}")
     if not summary:
         log(f"no submissions found under {root / 'submitted'}/<student>/<assignment>/")
     return summary

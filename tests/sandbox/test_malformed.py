@@ -23,13 +23,13 @@ from autograder import checks
 from autograder.results import read_result
 
 # The grader process alone (not the sandboxed children): its peak resident memory,
-# as getrusage(RUSAGE_SELF) reports it at exit. Measured about 200 MB on a loaded
-# 2-core machine; a grader holding the 800 MB of forged outputs, or reading a 3 GB
-# file, or parsing a deep notebook itself, would be far over.
-PEAK_MEMORY_MB = 450
-# The whole batch (31 entries, 2 correct, 2 workers, 15 s per test and for loading: generous, as the
-# machine may be loaded). The magic flood
-# alone waits out the 15 s load limit. Loose: the machine is shared and noisy.
+# as getrusage(RUSAGE_SELF) reports it at exit. Measured 128-131 MB; with the outputs
+# of huge_outputs_every_case kept until judging (as before) it was 848 MB, and
+# reading the 3 GB file or parsing the deep notebooks in the grader would be far over.
+PEAK_MEMORY_MB = 300
+# The whole batch (31 entries, 2 correct, 2 workers, 15 s per test and for loading:
+# generous, as the machine may be loaded). Measured 34-60 s on a 2-core machine at a
+# load average of about 20; the magic flood alone waits out the 15 s load limit.
 WALL_SECONDS = 240
 
 RUN_AND_MEASURE = """
