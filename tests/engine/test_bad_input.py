@@ -217,7 +217,7 @@ def graded(tmp_path_factory):
         path.write_bytes(bad.source().encode("utf-8", errors="surrogateescape"))
         items.append((bad.assignment, path))
     results = grade_all(items, grading.Options(timeout=20, memory_mb=1024))
-    return {bad.id: results[path] for bad, (_, path) in zip(CASES, items)}
+    return {bad.id: results[path] for bad, (_, path) in zip(CASES, items, strict=True)}
 
 
 @pytest.mark.parametrize("bad", CASES, ids=[c.id for c in CASES])
