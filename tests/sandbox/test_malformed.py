@@ -22,21 +22,25 @@ import sandbox_corpus as corpus
 from autograder import checks
 from autograder.results import read_result
 
-# The grader process alone (not the sandboxed children): its peak resident memory,
-# as getrusage(RUSAGE_SELF) reports it at exit. Measured 128-131 MB; with the outputs
-# of huge_outputs_every_case kept until judging (as before) it was 848 MB, and
+# The grader process alone (not the sandboxed children): its peak resident memory
+# (VmHWM) at exit. Measured 125-131 MB; with the outputs
+# of huge_outputs_every_case kept until judging (as before) it was 847 MB, and
 # reading the 3 GB file or parsing the deep notebooks in the grader would be far over.
 PEAK_MEMORY_MB = 300
 # The whole batch (31 entries, 2 correct, 2 workers, 15 s per test and for loading:
-# generous, as the machine may be loaded). Measured 34-60 s on a 2-core machine at a
-# load average of about 20; the magic flood alone waits out the 15 s load limit.
+# generous, as the machine may be loaded). Measured 29-60 s on a 2-core machine at a
+# load average of 10-20; the magic flood alone waits out the 15 s load limit.
 WALL_SECONDS = 240
 
+# VmHWM, not getrusage: ru_maxrss survives exec, so it would report the test
+# process's own size at the fork; VmHWM belongs to the grader's own memory map.
 RUN_AND_MEASURE = """
-import resource, sys
+import sys
 from autograder.cli import main
 code = main(sys.argv[1:])
-print("PEAK_RSS_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+with open("/proc/self/status") as status:
+    peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+print("PEAK_RSS_KB", peak, file=sys.stderr)
 sys.exit(code)
 """
 

@@ -70,6 +70,7 @@ MAX_RESULT_ARRAY_BYTES = 64 << 20
 MAX_MESSAGE_CHARS = 1000
 MAX_NAME_CHARS = 200
 MAX_CELL_ERRORS = 50
+SMALL_READ_BYTES = 1 << 20   # reads up to this size go through a buffer; larger ones straight into their array
 
 # Pids that survived a kill (should stay empty; tests look at it).
 LEFTOVERS: list[int] = []
@@ -100,27 +101,56 @@ class _Child:
         except (BrokenPipeError, OSError, ValueError):
             pass
 
+    def _wait_readable(self, deadline: float) -> bool:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError
+        return bool(self.selector.select(timeout=min(remaining, 1.0)))
+
+    def _count(self, got: int):
+        if not got:
+            raise _ChildDied
+        self.bytes_read += got
+        if self.bytes_read > MAX_PROTOCOL_BYTES:
+            raise wire.WireError(f"the submission sent more than {MAX_PROTOCOL_BYTES >> 20} MB of results")
+
     def read_message(self, deadline: float):
+        fd = self.proc.stdout.fileno()
+
         def read_exact(n):
+            if n > SMALL_READ_BYTES and len(self.buffer) < n:
+                return read_large(n)
             while len(self.buffer) < n:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError
-                if not self.selector.select(timeout=min(remaining, 1.0)):
+                if not self._wait_readable(deadline):
                     continue
                 try:
-                    chunk = os.read(self.proc.stdout.fileno(), 1 << 20)
+                    chunk = os.read(fd, SMALL_READ_BYTES)
                 except BlockingIOError:
                     continue
-                if not chunk:
-                    raise _ChildDied
+                self._count(len(chunk))
                 self.buffer.extend(chunk)
-                self.bytes_read += len(chunk)
-                if self.bytes_read > MAX_PROTOCOL_BYTES:
-                    raise wire.WireError(f"the submission sent more than {MAX_PROTOCOL_BYTES >> 20} MB of results")
             # One copy, writable, so the decoder can wrap it as an array without another.
             data = self.buffer[:n]
             del self.buffer[:n]
+            return data
+
+        def read_large(n):
+            # Straight into the array's own memory: an array of n bytes costs n bytes, once.
+            data = bytearray(n)
+            view = memoryview(data)
+            have = len(self.buffer)
+            view[:have] = self.buffer
+            self.buffer = bytearray()
+            while have < n:
+                if not self._wait_readable(deadline):
+                    continue
+                try:
+                    got = os.readv(fd, [view[have:]])
+                except BlockingIOError:
+                    continue
+                self._count(got)
+                have += got
+            view.release()
             return data
 
         return wire.read_message(read_exact, MAX_RESULT_HEADER_BYTES, MAX_RESULT_ARRAY_BYTES)
