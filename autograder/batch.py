@@ -115,18 +115,23 @@ class _Item:
     same_as: "_Item | None" = None     # the submission whose file this path also leads to
 
 
-def _plan(assignment: str, paths: list[Path]) -> list[_Item]:
-    """One item per distinct (file, result name); a path repeating an earlier one is dropped,
-    a path to a file already claimed by another student is marked ``same_as``."""
+def _plan(assignment: str, paths: list[Path], quiet: bool = True) -> list[_Item]:
+    """One item per distinct (file, result name); a path repeating an earlier one is dropped
+    (and said so unless ``quiet``), a path to a file already claimed by another student is
+    marked ``same_as``."""
     names = result_names(assignment, paths)
-    items, by_identity, seen = [], {}, set()
+    items, by_identity, seen = [], {}, {}
     for path, name in zip(paths, names, strict=True):
         _, _, identity = _located(path, assignment)
         if (identity, name) in seen and identity is not None:
+            if not quiet:
+                print(f"autograder: {report.printable(path)} is the same file as "
+                      f"{report.printable(seen[identity, name])}: graded once, as {report.printable(name)}",
+                      file=sys.stderr)
             continue
         item = _Item(Path(path), name)
         if identity is not None:
-            seen.add((identity, name))
+            seen[identity, name] = path
             if identity in by_identity:
                 item.same_as = by_identity[identity]
             else:
@@ -187,7 +192,7 @@ def grade_batch(assignment: str, paths: list[Path], out: Path, options: grading.
             results.append(_failed(assignment, item, exc))
 
     todo, duplicates = [], []
-    for item in _plan(assignment, paths):
+    for item in _plan(assignment, paths, quiet):
         if item.same_as is not None:
             duplicates.append(item)
             continue
