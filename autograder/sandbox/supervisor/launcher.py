@@ -281,7 +281,8 @@ def run_cases(cells: list[dict] | SourceFile, cases: list[PlannedCase], limits: 
 
 def _load_failure(exc, child, limits) -> str:
     if isinstance(exc, TimeoutError):
-        return f"the submission did not finish loading within {max(limits.timeout, 10.0):g} s (a loop at top level?)"
+        return (f"the submission did not finish loading within {max(limits.timeout, 10.0):g} s (a loop at top "
+                f"level, or a notebook too large to convert to Python in that time?)")
     if isinstance(exc, _ChildDied):
         return "the submission could not be loaded: " + child.death_note()
     return f"the submission broke the grading protocol while loading ({exc})"
