@@ -28,7 +28,7 @@ from autograder.sandbox.supervisor import launcher
 
 FAST = settings(derandomize=True, max_examples=60, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-SLOW = settings(derandomize=False, max_examples=3000, deadline=None,
+SLOW = settings(derandomize=False, max_examples=1000, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -210,7 +210,7 @@ def _round_trip(values):
 
 plain_arrays = st.sampled_from(["float64", "float32", "int64", "uint8", "bool"]).flatmap(
     lambda dtype: st.lists(st.integers(0, 3), max_size=3).map(
-        lambda shape: np.arange(int(np.prod(shape)), dtype=dtype).reshape(shape)))
+        lambda shape: (np.arange(int(np.prod(shape))) % 7).astype(dtype).reshape(shape)))
 test_wire_round_trip, test_wire_round_trip_slow = both(
     {"values": st.lists(st.one_of(plain_arrays, json_scalars), max_size=5)})(_round_trip)
 
