@@ -18,6 +18,7 @@ from pathlib import Path
 
 import autograder
 from autograder import report, submission
+from autograder.results import Result, ResultError
 
 CACHE_FOLDER = ".autograder-cache"
 
@@ -38,14 +39,14 @@ def entry(assignment: str, path: Path, settings: dict) -> tuple[str, str] | None
     (such a submission is always graded: grading says why it failed)."""
     try:
         file = submission.locate(Path(path), assignment)
-        data = file.read_bytes()
+        data = submission.read_bounded(file)   # never more than a submission may be: stat first
     except (submission.SubmissionError, OSError):
         return None
     name = submission.student_of(file, assignment)
     digest = hashlib.sha256()
     for part in (grader_fingerprint(), assignment, str(file.resolve()),
                  json.dumps(settings, sort_keys=True)):
-        digest.update(part.encode() + b"\0")
+        digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
     digest.update(data)
     return name, digest.hexdigest()
 
@@ -66,10 +67,9 @@ def up_to_date(out: Path, name: str, key: str) -> dict | None:
     if stamp.get("result_sha256") != hashlib.sha256(raw).hexdigest():
         return None
     try:
-        result = json.loads(raw)
-    except ValueError:
+        return Result.loads(raw).to_json()
+    except ResultError:
         return None
-    return result if isinstance(result, dict) else None
 
 
 def record(out: Path, name: str, key: str) -> None:

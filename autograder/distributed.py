@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from autograder import cache, grading, submission
+from autograder import cache, checks, grading, submission
 
 
 class ClusterError(RuntimeError):
@@ -26,7 +26,7 @@ def _payload(assignment: str, path: Path) -> dict | None:
     """What a worker needs to grade ``path`` without seeing our disk, or None if it cannot be read."""
     try:
         file = submission.locate(Path(path), assignment)
-        data = file.read_bytes()
+        data = submission.read_bounded(file)   # checked for size before a byte is read
     except (submission.SubmissionError, OSError):
         return None
     return {"student": submission.student_of(file, assignment), "filename": file.name, "data": data,
@@ -77,6 +77,16 @@ def grade_on_cluster(scheduler: str, assignment: str, todo: list[tuple[Path, obj
                                    isolation_mode, fingerprint, pure=False)
             futures[future] = item
         for future in as_completed(futures):
-            yield futures[future], future.result()
+            item = futures[future]
+            try:
+                graded = future.result()
+            except ClusterError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a worker's failure costs only this submission
+                path, _ = item
+                reason = f"the cluster could not grade this submission ({type(exc).__name__}: {exc})"
+                name = submission.student_of(Path(path), assignment)
+                graded = name, grading.unreadable(assignment, name, path, checks.suite(assignment), reason).to_json()
+            yield item, graded
     finally:
         client.close()

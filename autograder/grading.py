@@ -1,20 +1,24 @@
-"""Grading one submission: load it, run every case in the sandbox, judge the
-plain outputs against the references, and build the result record.
+"""Grading one submission: read it, run every case in the sandbox, judge the
+plain outputs against the references as they arrive, and build the ``Result``
+(``autograder/results.py`` holds the record and its JSON contract).
 
-The result follows the JSON contract:
-  {"assignment", "student", "submission", "score", "max_score", "status", "message",
-   "isolation", "tests": [{"name", "function", "points", "max_points", "status", "message", "diagnosis"}]}
+Nothing a submission does may escape as an exception: whatever goes wrong on
+the grader's side while grading one submission becomes that submission's
+``"status": "error"`` result, so a batch always finishes.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from pathlib import Path
 
 from autograder import checks
+from autograder import submission as submission_files
+from autograder.mistakes import catalogue
+from autograder.results import Result, TestResult
 from autograder.sandbox.supervisor import launcher, limits as sandbox_limits
 from autograder.sandbox.supervisor.isolation import Isolation
-from autograder import submission as submission_files
 
 
 @dataclasses.dataclass
@@ -25,80 +29,124 @@ class Options:
 
 
 def grade(assignment: str, path: Path, options: Options | None = None) -> tuple[str, dict]:
-    """Grade one submission. Returns (result file stem, result record). Never raises for bad submissions."""
+    """Grade one submission. Returns (result file stem, result record as JSON). Never raises for bad submissions."""
+    name, result = grade_submission(assignment, path, options)
+    return name, result.to_json()
+
+
+def grade_submission(assignment: str, path: Path, options: Options | None = None) -> tuple[str, Result]:
+    """Grade one submission. Returns (result file stem, typed result). Never raises for bad submissions."""
     options = options or Options()
     cases = checks.suite(assignment)
-    max_score = round(sum(c.points for c in cases), 6)
     try:
-        sub = submission_files.load(Path(path), assignment)
+        return _grade(assignment, Path(path), options, cases)
+    except Exception as exc:  # noqa: BLE001 - the grader's own failure on this one submission
+        name = _safe_student(path, assignment)
+        return name, unreadable(assignment, name, path, cases,
+                                f"the grader could not grade this submission ({type(exc).__name__}: {exc})")
+
+
+def _safe_student(path, assignment: str) -> str:
+    try:
+        return submission_files.student_of(Path(path), assignment)
+    except Exception:  # noqa: BLE001 - a name that cannot even be read
+        return "unnamed"
+
+
+def _grade(assignment: str, path: Path, options: Options, cases) -> tuple[str, Result]:
+    try:
+        sub = submission_files.load(path, assignment)
     except submission_files.SubmissionError as exc:
-        name = submission_files.student_of(Path(path), assignment)
-        return name, _unreadable(assignment, name, str(path), cases, max_score, str(exc))
+        name = _safe_student(path, assignment)
+        return name, unreadable(assignment, name, path, cases, str(exc))
 
     planned = [launcher.PlannedCase(c.function, c.probe, c.inputs) for c in cases]
     limits = launcher.Limits(timeout=options.timeout, memory_mb=options.memory_mb)
-    session = launcher.run_cases(sub.cells, planned, limits, options.isolation, module_name=sub.module_name)
+    source = launcher.SourceFile(sub.kind, sub.filename, sub.data)
+    del sub.data   # the child has its own copy; do not hold every submission's bytes in a batch
+    judged: list[TestResult | None] = [None] * len(cases)
 
-    tests = [_judge(case, outcome, session.cell_errors) for case, outcome in zip(cases, session.outcomes)]
-    score = round(sum(t["points"] for t in tests), 6)
+    def judge_now(index, outcome):
+        # Judged as it arrives, so only one case's arrays are held at a time.
+        if outcome.status == "ok":
+            judged[index] = _judge(cases[index], outcome, [])
+
+    session = launcher.run_cases(source, planned, limits, options.isolation, module_name=sub.module_name,
+                                 on_outcome=judge_now)
+    # Errors and timeouts carry no outputs: they are described now that the load's cell errors are known.
+    tests = [test if outcome.status == "ok" else _judge(case, outcome, session.cell_errors)
+             for case, outcome, test in zip(cases, session.outcomes, judged, strict=True)]
+    score = round(sum(t.points for t in tests), 6)
+    max_score = round(sum(c.points for c in cases), 6)
     if session.load_problem:
-        status = "timeout" if all(t["status"] == "timeout" for t in tests) else "error"
+        status = "timeout" if all(t.status == "timeout" for t in tests) else "error"
         message = session.load_problem
     else:
         status = "graded"
-        message = _summary(score, max_score, tests, session.cell_errors)
-    return sub.name, {
-        "assignment": assignment, "student": sub.student, "submission": str(sub.path),
-        "score": score, "max_score": max_score, "status": status, "message": message,
-        "isolation": session.isolation, "isolation_detail": session.isolation_detail, "tests": tests,
-    }
+        message = _summary(score, max_score, tests, session.cell_errors, session.cell_error_count)
+    return sub.name, Result(assignment=assignment, student=sub.student, submission=str(sub.path), score=score,
+                            max_score=max_score, status=status, message=message, isolation=session.isolation,
+                            tests=tests, isolation_detail=session.isolation_detail)
 
 
-def _judge(case, outcome, cell_errors) -> dict:
-    test = {"name": case.name, "function": case.function, "points": 0.0, "max_points": case.points,
-            "status": "error", "message": "", "diagnosis": None}
+@functools.lru_cache(maxsize=None)
+def _mistake_ids() -> dict[tuple[str, str], str]:
+    return {(m.function, m.text()): m.id for m in catalogue.CATALOGUE}
+
+
+def mistake_id_of(function: str, verdict) -> str | None:
+    """The catalogue id of the mistake a verdict names (None when it names none, or not a catalogued one)."""
+    explicit = getattr(verdict, "mistake_id", None)
+    if explicit:
+        return explicit
+    return _mistake_ids().get((function, verdict.diagnosis)) if verdict.diagnosis else None
+
+
+def _judge(case, outcome, cell_errors) -> TestResult:
+    def result(status, message, points=0.0, diagnosis=None, mistake_id=None):
+        return TestResult(name=case.name, function=case.function, points=points, max_points=case.points,
+                          status=status, message=message, diagnosis=diagnosis, mistake_id=mistake_id)
+
     if outcome.status == "timeout":
-        test.update(status="timeout", message=f"{case.setting}: {outcome.message}")
-        return test
+        return result("timeout", f"{case.setting}: {outcome.message}")
     if outcome.status == "error":
         message = outcome.message
         if "is not defined in the submission" in message and cell_errors:
-            message += "; " + _cell_errors_text(cell_errors, limit=2)
-        test.update(message=f"{case.setting}: {message}")
-        return test
+            message += "; " + _cell_errors_text(cell_errors, len(cell_errors), limit=2)
+        return result("error", f"{case.setting}: {message}")
     try:
         verdict = case.judge(case, outcome.outputs)
     except Exception as exc:  # the judge met an output shape it did not foresee: the student's, not ours
-        test.update(status="failed", message=f"{case.setting}: the output could not be checked "
-                                             f"({type(exc).__name__}: {exc})")
-        return test
-    test.update(status="passed" if verdict.passed else "failed",
-                points=case.points if verdict.passed else 0.0,
-                message=verdict.message if not verdict.passed else "passed",
-                diagnosis=verdict.diagnosis)
-    return test
+        return result("failed", f"{case.setting}: the output could not be checked ({type(exc).__name__}: {exc})")
+    if verdict.passed:
+        return result("passed", "passed", points=case.points, diagnosis=verdict.diagnosis)
+    return result("failed", verdict.message, diagnosis=verdict.diagnosis,
+                  mistake_id=mistake_id_of(case.function, verdict))
 
 
-def _cell_errors_text(cell_errors, limit=3) -> str:
+def _cell_errors_text(cell_errors, count, limit=3) -> str:
     parts = []
     for e in cell_errors[:limit]:
         where = e.get("where") or {}
         loc = f" at line {where['line']} of {where.get('file')}" if where.get("line") else ""
         parts.append(f"{e.get('type')}{loc}: {str(e.get('message'))[:160]}")
-    more = f" (and {len(cell_errors) - limit} more)" if len(cell_errors) > limit else ""
+    more = f" (and {count - limit} more)" if count > limit else ""
     return "while loading, " + "; ".join(parts) + more
 
 
-def _summary(score, max_score, tests, cell_errors) -> str:
-    passed = sum(t["status"] == "passed" for t in tests)
+def _summary(score, max_score, tests, cell_errors, cell_error_count) -> str:
+    passed = sum(t.status == "passed" for t in tests)
     text = f"{passed} of {len(tests)} tests passed, {score:g} of {max_score:g} points"
-    if cell_errors:
-        text += f"; {len(cell_errors)} cell(s) raised {_cell_errors_text(cell_errors)}"
+    count = max(cell_error_count, len(cell_errors))
+    if count:
+        text += f"; {count} cell(s) raised {_cell_errors_text(cell_errors, count)}"
     return text
 
 
-def _unreadable(assignment, name, path, cases, max_score, reason) -> dict:
-    tests = [{"name": c.name, "function": c.function, "points": 0.0, "max_points": c.points, "status": "error",
-              "message": f"not run: {reason}", "diagnosis": None} for c in cases]
-    return {"assignment": assignment, "student": name, "submission": path, "score": 0.0,
-            "max_score": max_score, "status": "error", "message": reason, "isolation": "none", "tests": tests}
+def unreadable(assignment, name, path, cases, reason) -> Result:
+    """The result of a submission that could not be graded at all: every test an error saying why."""
+    tests = [TestResult(name=c.name, function=c.function, points=0.0, max_points=c.points, status="error",
+                        message=f"not run: {reason}") for c in cases]
+    return Result(assignment=assignment, student=name, submission=str(path), score=0.0,
+                  max_score=round(sum(c.points for c in cases), 6), status="error", message=reason,
+                  isolation="none", tests=tests)

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import collections
 import html
-import json
 import math
 import textwrap
 from pathlib import Path
 
-RESULT_KEYS = {"assignment", "student", "score", "max_score", "status", "tests"}
+from autograder.results import ResultError, read_result
+
 TOP_MISTAKES = 15
 # Longest message shown in a table cell; longer ones are cut at a word boundary (the JSON has them whole).
 MESSAGE_CHARS = 400
@@ -41,11 +41,9 @@ def load_results(folder: Path) -> list[dict]:
         if any(part.startswith(".") for part in path.relative_to(folder).parts):
             continue
         try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            results.append(read_result(path).to_json())
+        except ResultError:
             continue
-        if isinstance(record, dict) and RESULT_KEYS <= record.keys() and isinstance(record["tests"], list):
-            results.append(record)
     return results
 
 

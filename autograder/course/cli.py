@@ -10,7 +10,6 @@ parsed arguments of these commands to ``dispatch``.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -19,8 +18,8 @@ COMMANDS = ("release", "grade-class", "class-report")
 
 def add_course_commands(subparsers) -> None:
     from autograder import checks
+    from autograder.batch import add_grading_options
     from autograder.course.nbgrader_run import REPO_COURSE
-    from autograder.sandbox.supervisor import isolation as sandbox_isolation, limits as sandbox_limits
 
     def course(p):
         p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
@@ -36,16 +35,7 @@ def add_course_commands(subparsers) -> None:
                                                   "and write the scores into nbgrader's gradebook")
     course(p)
     p.add_argument("--results", type=Path, help="folder for <assignment>/<student>.json (default: COURSE/results)")
-    p.add_argument("--timeout", type=float, default=sandbox_limits.DEFAULT_TIMEOUT_S,
-                   help=f"seconds per test (default {sandbox_limits.DEFAULT_TIMEOUT_S:g})")
-    p.add_argument("--memory-mb", type=int, default=sandbox_limits.DEFAULT_MEMORY_MB,
-                   help=f"memory limit of a submission in MB (default {sandbox_limits.DEFAULT_MEMORY_MB})")
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
-    p.add_argument("--isolation", choices=sandbox_isolation.MODES, default="auto",
-                   help="as for `grade` (default auto)")
-    p.add_argument("--dask-scheduler", metavar="ADDRESS", help="grade on an existing Dask cluster")
-    p.add_argument("--force", action="store_true", help="grade again even submissions whose result is up to date")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_grading_options(p)
 
     p = subparsers.add_parser("class-report", help="HTML report with plots from a folder of results")
     p.add_argument("results_dir", type=Path, metavar="RESULTS_DIR")
@@ -84,11 +74,11 @@ def _release(args) -> int:
 
 
 def _grade_class(args) -> int:
-    from autograder import grading
+    from autograder.batch import options_from
     from autograder.course.grade_class import grade_class
     from autograder.sandbox.supervisor import isolation as sandbox_isolation
 
-    options = grading.Options(timeout=args.timeout, memory_mb=args.memory_mb)
+    options = options_from(args)
     try:
         if not args.dask_scheduler:
             options.isolation = sandbox_isolation.detect_isolation(args.isolation)

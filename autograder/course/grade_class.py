@@ -13,7 +13,9 @@ import time
 from pathlib import Path
 
 from autograder import checks, grading
+from autograder.batch import grade_batch
 from autograder.course import gradebook_import, intake, nbgrader_run
+from autograder.report import printable
 from autograder.course.nbgrader_run import CourseError
 
 
@@ -58,7 +60,7 @@ def _unreadable_result(assignment: str, student: str, path: str, reason: str) ->
     """The grader's own error record (every test 0, ``reason`` as the message), for a folder with
     nothing to grade."""
     cases = checks.suite(assignment)
-    return grading._unreadable(assignment, student, path, cases, round(sum(c.points for c in cases), 6), reason)
+    return grading.unreadable(assignment, student, path, cases, reason).to_json()
 
 
 def take_in(root: Path, assignment: str, folders: list[Path]) -> tuple[dict, dict]:
@@ -87,7 +89,6 @@ def grade_class(root: Path, assignments: list[str] | None = None, *, results: Pa
     ``problems`` ({student: why the import failed}) and ``differences`` (gradebook vs JSON).
     """
     from autograder import report
-    from autograder.cli import grade_batch
 
     root = Path(root).resolve()
     nbgrader_run.config_path(root)
@@ -137,7 +138,8 @@ def grade_class(root: Path, assignments: list[str] | None = None, *, results: Pa
                                "differences": differences}
         log(batch_line(assignment, summary[assignment], out))
         for line in student_lines(assignment, summary[assignment]):
-            log(line)
+            # Names and reasons come from students' folders: no terminal escapes reach the screen.
+            log("\n".join(printable(part) for part in line.split("\n")))
     if not summary:
         log(f"no submissions found under {root / 'submitted'}/<student>/<assignment>/")
     return summary

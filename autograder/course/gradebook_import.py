@@ -36,6 +36,7 @@ from pathlib import Path
 from autograder import checks
 from autograder.course import nbgrader_run
 from autograder.course.nbgrader_run import CourseError
+from autograder.results import ResultError, read_result
 
 HIDDEN_TEST_CALL = re.compile(r"""hidden_test\(\s*["'](\w+)["']\s*,\s*["'](\w+)["']""")
 
@@ -108,8 +109,8 @@ def _inject_results_class():
             self._assignment = info["assignment"]
             path = Path(self.results_dir) / self._assignment / f"{info['student']}.json"
             try:
-                self._result = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+                self._result = read_result(path).to_json()
+            except ResultError:
                 self._result = None
                 self.log.warning("No readable result %s; the test cells get an error (0 points)", path)
             self._saved = []
@@ -249,7 +250,10 @@ def verify(root: Path, assignment: str, students: list[str], results_dir: Path) 
     with nbgrader_run.gradebook(root) as gb:
         for student in students:
             path = Path(results_dir) / assignment / f"{student}.json"
-            result = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+            try:
+                result = read_result(path).to_json()
+            except ResultError:
+                result = None
             try:
                 submission = gb.find_submission(assignment, student)
             except Exception:  # noqa: BLE001 - nbgrader raises MissingEntry

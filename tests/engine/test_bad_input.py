@@ -217,7 +217,7 @@ def graded(tmp_path_factory):
         path.write_bytes(bad.source().encode("utf-8", errors="surrogateescape"))
         items.append((bad.assignment, path))
     results = grade_all(items, grading.Options(timeout=20, memory_mb=1024))
-    return {bad.id: results[path] for bad, (_, path) in zip(CASES, items)}
+    return {bad.id: results[path] for bad, (_, path) in zip(CASES, items, strict=True)}
 
 
 @pytest.mark.parametrize("bad", CASES, ids=[c.id for c in CASES])
@@ -425,3 +425,96 @@ def test_help_on_an_attribute_does_not_cost_the_cell(tmp_path):
     cells[index] = "np.sign?\nnp.random.default_rng??\n" + cells[index]
     _, result = grading.grade("regularization", _notebook(tmp_path, "helpme", cells))
     assert result["score"] == pytest.approx(result["max_score"]), failures(result)
+
+
+# ------------------------------------------------------------------ the grader's own failures --
+
+def test_a_grader_failure_on_one_submission_costs_only_that_submission(tmp_path, monkeypatch):
+    """An exception escaping grading for one submission becomes its error result; the rest
+    are kept and grades.csv is written."""
+    import csv
+    import types
+
+    from autograder import batch
+
+    good, bad = tmp_path / "good.py", tmp_path / "bad.py"
+    good.write_text("x = 1\n")
+    bad.write_text("x = 2\n")
+
+    def grade(assignment, path, options=None):
+        if path.name == "bad.py":
+            raise RuntimeError("boom in the grader")
+        return "good", grading.unreadable(assignment, "good", path, checks.suite(assignment), "fake").to_json()
+
+    monkeypatch.setattr(grading, "grade", grade)
+    options = grading.Options(isolation=types.SimpleNamespace(level="none"))
+    results = batch.grade_batch("optimizers", [good, bad], tmp_path / "out", options, workers=2, quiet=True)
+    assert sorted(r["student"] for r in results) == ["bad", "good"]
+    bad_result = json.loads((tmp_path / "out" / "bad.json").read_text())
+    check_contract(bad_result, "optimizers")
+    assert bad_result["status"] == "error"
+    assert "the grader could not grade this submission (RuntimeError: boom in the grader)" in bad_result["message"]
+    rows = list(csv.DictReader((tmp_path / "out" / "grades.csv").open()))
+    assert sorted(r["student"] for r in rows) == ["bad", "good"]
+
+
+def test_sizes_and_kinds_of_file_are_checked_before_reading(tmp_path):
+    import os
+
+    from autograder import submission
+
+    huge = tmp_path / "huge" / "optimizers.py"
+    huge.parent.mkdir()
+    with open(huge, "wb") as handle:
+        handle.truncate(1 << 40)          # a terabyte, empty on disk: reading it would never end
+    with pytest.raises(submission.SubmissionError, match="is 1048576 MB; submissions are limited to 20 MB"):
+        submission.load(huge.parent, "optimizers")
+
+    fifo = tmp_path / "fifo" / "optimizers.py"
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)                       # opening it for reading would block forever
+    with pytest.raises(submission.SubmissionError, match="is not a regular file"):
+        submission.load(fifo.parent, "optimizers")
+
+    outside = tmp_path / "outside" / "optimizers.py"
+    outside.parent.mkdir()
+    os.symlink(EXAMPLES / "optimizers" / "alice_correct.py", outside)
+    with pytest.raises(submission.SubmissionError, match="symbolic link to a file outside the submission's folder"):
+        submission.load(outside.parent, "optimizers")
+    with pytest.raises(submission.SubmissionError, match="outside the submission's folder"):
+        submission.load(outside, "optimizers")   # the file itself: its folder is the submission's
+
+    inside = tmp_path / "inside"
+    (inside / "work").mkdir(parents=True)
+    (inside / "work" / "mine.txt").write_text("x = 1\n")
+    os.symlink("work/mine.txt", inside / "optimizers.py")
+    loaded = submission.load(inside, "optimizers")
+    assert loaded.data == b"x = 1\n" and loaded.kind == "python"
+
+
+def test_two_paths_to_one_file_are_one_submission(tmp_path, monkeypatch):
+    import os
+    import types
+
+    from autograder import batch
+
+    graded = []
+
+    def grade(assignment, path, options=None):
+        graded.append(path)
+        name = path.parent.name
+        return name, grading.unreadable(assignment, name, path, checks.suite(assignment), "fake").to_json()
+
+    monkeypatch.setattr(grading, "grade", grade)
+    for student in ("ann", "ben"):
+        (tmp_path / "submitted" / student / "optimizers").mkdir(parents=True)
+    ann = tmp_path / "submitted" / "ann" / "optimizers" / "optimizers.py"
+    ann.write_text("x = 1\n")
+    os.link(ann, tmp_path / "submitted" / "ben" / "optimizers" / "optimizers.py")
+    paths = [ann.parent, ann, tmp_path / "submitted" / "ben" / "optimizers"]
+    options = grading.Options(isolation=types.SimpleNamespace(level="none"))
+    results = batch.grade_batch("optimizers", paths, tmp_path / "out", options, workers=1, quiet=True)
+    assert len(graded) == 1
+    assert sorted(r["student"] for r in results) == ["ann", "ben"]
+    ben = next(r for r in results if r["student"] == "ben")
+    assert ben["status"] == "error" and "the same file as the submission of ann" in ben["message"]

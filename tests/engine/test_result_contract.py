@@ -1,7 +1,10 @@
 """The fixed JSON/CSV contract of ``python -m autograder grade`` (other issues build on it).
 
 {"assignment", "student", "submission", "score", "max_score", "status", "message", "isolation",
- "tests": [{"name", "function", "points", "max_points", "status", "message", "diagnosis"}]}
+ "tests": [{"name", "function", "points", "max_points", "status", "message", "diagnosis", "mistake_id"}]}
+
+``mistake_id`` was added later (the catalogue id of the mistake ``diagnosis`` names); every
+other field keeps its meaning.
 """
 from __future__ import annotations
 
@@ -11,11 +14,13 @@ import shutil
 
 import pytest
 
-from autograder import checks
+from autograder import checks, report
+from autograder.mistakes import catalogue
+from autograder.results import Result, ResultError, TestResult
 from engine_support import EXAMPLES, per_function, run_cli
 
 TOP_KEYS = {"assignment", "student", "submission", "score", "max_score", "status", "message", "isolation", "tests"}
-TEST_KEYS = {"name", "function", "points", "max_points", "status", "message", "diagnosis"}
+TEST_KEYS = {"name", "function", "points", "max_points", "status", "message", "diagnosis", "mistake_id"}
 
 
 def check_contract(result: dict, assignment: str) -> None:
@@ -36,6 +41,9 @@ def check_contract(result: dict, assignment: str) -> None:
         assert t["function"] in checks.functions(assignment)
         assert t["status"] in ("passed", "failed", "error", "timeout")
         assert t["diagnosis"] is None or (isinstance(t["diagnosis"], str) and t["diagnosis"])
+        if t["mistake_id"] is not None:   # a catalogued mistake of this very function, whose text is the diagnosis
+            mistake = catalogue.by_id(t["mistake_id"])
+            assert mistake.function == t["function"] and t["diagnosis"] == mistake.text()
         assert isinstance(t["points"], (int, float)) and isinstance(t["max_points"], (int, float))
         assert 0 <= t["points"] <= t["max_points"]
         assert t["max_points"] > 0
@@ -161,3 +169,91 @@ def test_two_submissions_with_the_same_stem_keep_both_results(tmp_path):
     assert sorted(r["score"] for r in results) == [0, total], "one of the two results was overwritten"
     students = [row["student"] for row in csv.DictReader((out / "grades.csv").open())]
     assert len(set(students)) == 2, f"grades.csv cannot tell the two apart: {students}"
+
+
+def test_a_named_mistake_has_its_catalogue_id(tmp_path):
+    proc = run_cli("grade", "optimizers", str(EXAMPLES / "optimizers" / "dave_adam_no_bias_correction.py"),
+                   "--out", str(tmp_path), "--quiet")
+    assert proc.returncode == 0
+    result = json.loads((tmp_path / "dave_adam_no_bias_correction.json").read_text())
+    check_contract(result, "optimizers")
+    ids = {t["mistake_id"] for t in result["tests"] if t["status"] == "failed"}
+    assert ids == {"adam-no-bias-correction"}
+    assert all(t["mistake_id"] is None for t in result["tests"] if t["status"] == "passed")
+
+
+# ------------------------------------------------------------------ typed records --
+
+def _record(**changes) -> dict:
+    test = {"name": "sgd: one step", "function": "sgd", "points": 0.0, "max_points": 2.0, "status": "failed",
+            "message": "received 1, expected 2", "diagnosis": None, "mistake_id": None}
+    record = {"assignment": "optimizers", "student": "ann", "submission": "/x/ann.py", "score": 0.0,
+              "max_score": 2.0, "status": "graded", "message": "0 of 1 tests passed", "isolation": "full",
+              "tests": [test]}
+    record.update(changes)
+    return record
+
+
+def test_result_round_trips_through_json():
+    record = _record()
+    assert Result.from_json(record).to_json() == record
+    assert Result.loads(Result.from_json(record).dumps()).to_json() == record
+
+
+def test_a_result_written_before_mistake_id_still_reads():
+    record = _record()
+    del record["tests"][0]["mistake_id"]
+    assert Result.from_json(record).tests[0].mistake_id is None
+
+
+@pytest.mark.parametrize("change", [
+    {"score": "80"}, {"score": float("nan")}, {"score": True}, {"status": "great"}, {"tests": {}},
+    {"tests": ["sgd"]}, {"student": 7}, {"assignment": None},
+])
+def test_a_malformed_result_is_refused(change):
+    with pytest.raises(ResultError):
+        Result.from_json(_record(**change))
+
+
+def test_a_malformed_test_is_refused():
+    for key, bad in (("points", "2"), ("status", "ok"), ("message", None), ("diagnosis", 3), ("mistake_id", [])):
+        record = _record()
+        record["tests"][0][key] = bad
+        with pytest.raises(ResultError):
+            Result.from_json(record)
+
+
+def test_messages_are_cut_so_no_result_file_grows_without_bound():
+    test = TestResult("t", "sgd", 0.0, 1.0, "failed", "x" * 30_000_000, diagnosis="y" * 10_000)
+    assert len(test.message) < 5000 and len(test.diagnosis) < 5000
+    assert "more characters cut" in test.message
+
+
+# ------------------------------------------------------------------ output hygiene --
+
+def test_csv_cells_that_look_like_formulas_are_neutralised(tmp_path):
+    rows = [_record(student=name, submission=f"/x/{name}.py")
+            for name in ("=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "\tx", "plain", "a=b")]
+    report.write_grades_csv(tmp_path, rows, ("sgd",))
+    cells = [row["student"] for row in csv.DictReader((tmp_path / "grades.csv").open())]
+    assert sorted(cells) == sorted(["'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(A1)", "'\tx", "plain", "a=b"])
+    assert all(not c.startswith(("=", "+", "-", "@", "\t")) for c in cells)
+
+
+def test_terminal_table_strips_control_characters():
+    table = report.score_table([_record(student="eve\x1b]0;pwned\x07\x1b[2J\r\u202e")])
+    assert "\x1b" not in table and "\x07" not in table and "\r" not in table and "\u202e" not in table
+    assert "eve" in table
+
+
+def test_result_files_are_readable_by_the_group(tmp_path):
+    import os
+
+    old = os.umask(0o027)
+    try:
+        path = report.write_result(tmp_path, "ann", _record())
+        csv_path = report.write_grades_csv(tmp_path, [_record()], ("sgd",))
+    finally:
+        os.umask(old)
+    for p in (path, csv_path):
+        assert p.stat().st_mode & 0o777 == 0o640, oct(p.stat().st_mode)

@@ -23,7 +23,7 @@ import struct
 import numpy as np
 
 MAX_HEADER_BYTES = 32 * 1024 * 1024
-MAX_STRING_CHARS = 16 * 1024 * 1024
+MAX_STRING_CHARS = 64 * 1024   # a probe's outputs are numbers and arrays; a string is at most a label
 MAX_ARRAY_BYTES = 256 * 1024 * 1024
 MAX_DEPTH = 8
 MAX_ITEMS = 10_000
@@ -111,47 +111,90 @@ def pack(header: dict, arrays: list) -> bytes:
 
 # ---------------------------------------------------------------- decoding --
 
-def read_message(read_exact) -> tuple[dict, list[np.ndarray]]:
-    """Read one message with ``read_exact(n) -> bytes`` (which raises EOFError)."""
-    (length,) = struct.unpack(">I", read_exact(4))
-    if length > MAX_HEADER_BYTES:
-        raise WireError(f"header of {length} bytes is larger than the {MAX_HEADER_BYTES} allowed")
+MAX_HEADER_DEPTH = 4 * MAX_DEPTH + 16   # a value level is at most {"items": {name: {...}}}: three JSON levels
+MAX_INTEGER_DIGITS = 40                 # header integers are indices, line numbers, shapes and byte counts
+MAX_ARRAYS = 100_000
+
+
+def _bounded_integer(digits: str) -> int:
+    if len(digits) > MAX_INTEGER_DIGITS:
+        raise WireError(f"header holds an integer of {len(digits)} digits")
+    return int(digits)
+
+
+def _deeper_than(value, limit: int) -> bool:
+    """Whether ``value`` nests lists and dicts more than ``limit`` deep (without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (list, dict)))
+    return False
+
+
+def parse_header(raw: bytes | bytearray) -> dict:
+    """A header's JSON object, refusing long integers and deep nesting; WireError otherwise."""
     try:
-        header = json.loads(read_exact(length).decode("utf-8"))
+        header = json.loads(bytes(raw).decode("utf-8"), parse_int=_bounded_integer)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise WireError(f"header is not valid JSON: {exc}") from None
+        raise WireError(f"header is not valid JSON: {str(exc)[:200]}") from None
+    except RecursionError:
+        raise WireError("header is nested too deeply") from None
+    except ValueError as exc:
+        raise WireError(f"header holds an invalid number: {str(exc)[:200]}") from None
     if not isinstance(header, dict):
         raise WireError("header is not a JSON object")
+    if _deeper_than(header, MAX_HEADER_DEPTH):
+        raise WireError(f"header is nested more than {MAX_HEADER_DEPTH} levels deep")
+    return header
+
+
+def read_message(read_exact, max_header_bytes: int = MAX_HEADER_BYTES,
+                 max_array_bytes: int = MAX_ARRAY_BYTES) -> tuple[dict, list[np.ndarray]]:
+    """Read one message with ``read_exact(n) -> bytes`` (which raises EOFError).
+
+    Every size is checked before the bytes are read or memory is allocated: the
+    header's length, then each array's dtype, shape and byte count, and the
+    message's total array bytes against ``max_array_bytes``.
+    """
+    (length,) = struct.unpack(">I", read_exact(4))
+    if length > max_header_bytes:
+        raise WireError(f"header of {length} bytes is larger than the {max_header_bytes} allowed")
+    header = parse_header(read_exact(length))
     specs = header.get("arrays", [])
     if not isinstance(specs, list):
         raise WireError("'arrays' is not a list")
+    if len(specs) > MAX_ARRAYS:
+        raise WireError(f"message lists {len(specs)} arrays; at most {MAX_ARRAYS} are allowed")
+    checked = [_checked_spec(spec, max_array_bytes) for spec in specs]
+    if sum(nbytes for _, _, nbytes in checked) > max_array_bytes:
+        raise WireError(f"message carries more than {max_array_bytes} bytes of arrays")
     arrays = []
-    total = 0
-    for spec in specs:
-        arr = _array_from_spec(spec, read_exact)
-        total += arr.nbytes
-        if total > MAX_ARRAY_BYTES:
-            raise WireError("message carries more array data than allowed")
-        arrays.append(arr)
+    for dtype, shape, nbytes in checked:
+        array = np.frombuffer(read_exact(nbytes), dtype=dtype).reshape(shape)
+        arrays.append(array if array.flags.writeable else array.copy())
     return header, arrays
 
 
-def _array_from_spec(spec, read_exact) -> np.ndarray:
+def _checked_spec(spec, max_array_bytes: int) -> tuple[np.dtype, tuple, int]:
+    """(dtype, shape, byte count) of an array spec, each checked; WireError otherwise."""
     if not isinstance(spec, dict):
         raise WireError("array spec is not an object")
     dtype_name, shape, nbytes = spec.get("dtype"), spec.get("shape"), spec.get("nbytes")
-    if dtype_name not in ALLOWED_DTYPES:
-        raise WireError(f"array dtype {dtype_name!r} is not allowed")
+    if not isinstance(dtype_name, str) or dtype_name not in ALLOWED_DTYPES:
+        raise WireError(f"array dtype {str(dtype_name)[:40]!r} is not allowed")
     if (not isinstance(shape, list) or len(shape) > 32
-            or not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d for d in shape)):
-        raise WireError(f"array shape {shape!r} is not valid")
-    if not isinstance(nbytes, int) or isinstance(nbytes, bool) or not 0 <= nbytes <= MAX_ARRAY_BYTES:
-        raise WireError(f"array size {nbytes!r} is not valid")
+            or not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= max_array_bytes for d in shape)
+            or math.prod(max(d, 1) for d in shape) > max_array_bytes):
+        raise WireError(f"array shape {str(shape)[:80]} is not valid")
+    if not isinstance(nbytes, int) or isinstance(nbytes, bool) or not 0 <= nbytes <= max_array_bytes:
+        raise WireError(f"array size {str(nbytes)[:40]} is not valid")
     dtype = np.dtype(dtype_name)
     if math.prod(shape) * dtype.itemsize != nbytes:
         raise WireError("array shape and byte count disagree")
-    data = read_exact(nbytes)
-    return np.frombuffer(data, dtype=dtype).reshape(shape).copy()
+    return dtype, tuple(shape), nbytes
 
 
 def decode_value(tree, arrays: list[np.ndarray], depth: int = 0):
@@ -193,7 +236,7 @@ def decode_value(tree, arrays: list[np.ndarray], depth: int = 0):
             raise WireError("malformed dict")
         return Received({str(k): decode_value(v, arrays, depth + 1) for k, v in items.items()}, tree)
     if kind == "opaque":
-        return Received(None, {"kind": "opaque", "type": str(tree.get("type", "?"))[:200]})
+        return Received(None, {"kind": "opaque", "type": tree.get("type", "?")})
     raise WireError(f"unknown value kind {kind!r}")
 
 
@@ -209,8 +252,10 @@ class Received:
     def __init__(self, value, tree):
         self.value = value
         self.kind = tree.get("kind")
-        self.type = str(tree.get("type", self.kind))
-        self.dtype = tree.get("dtype")
+        # Type names are the student's to choose (a class can be called anything): keep them short.
+        self.type = str(tree.get("type", self.kind))[:200]
+        dtype = tree.get("dtype")
+        self.dtype = dtype if isinstance(dtype, str) and dtype in ALLOWED_DTYPES else None
 
     def describe(self) -> str:
         if self.kind == "array":

@@ -20,6 +20,8 @@ import tempfile
 import threading
 import time
 
+import numpy as np
+
 from autograder.sandbox.inside import wire
 from autograder.sandbox.supervisor.detect import detect_isolation
 from autograder.sandbox.supervisor.sandboxes import Isolation
@@ -50,6 +52,7 @@ class SessionResult:
     cell_errors: list[dict]
     load_problem: str | None = None   # set when the submission could not even be loaded
     isolation: str = "full"
+    cell_error_count: int = 0         # cells that raised (cell_errors keeps the first MAX_CELL_ERRORS)
     isolation_detail: dict | None = None   # what held for every child of the session (Sandbox.applied)
 
 
@@ -69,6 +72,17 @@ class _ChildDied(Exception):
 
 # A child may legitimately send large arrays, but not without end.
 MAX_PROTOCOL_BYTES = 1 << 30
+# One result message: a probe returns a few arrays and numbers, so its JSON header
+# is small; these bound what one message can make the grader allocate (a JSON
+# header takes about ten times its size once parsed).
+MAX_RESULT_HEADER_BYTES = 4 << 20
+MAX_RESULT_ARRAY_BYTES = 64 << 20
+# Whatever text the child sends (error messages, code lines, file names) is the
+# student's to choose: it is cut to these lengths before it is kept anywhere.
+MAX_MESSAGE_CHARS = 1000
+MAX_NAME_CHARS = 200
+MAX_CELL_ERRORS = 50
+SMALL_READ_BYTES = 1 << 20   # reads up to this size go through a buffer; larger ones straight into their array
 
 # Pids that survived a kill (should stay empty; tests look at it).
 LEFTOVERS: list[int] = []
@@ -99,29 +113,59 @@ class _Child:
         except (BrokenPipeError, OSError, ValueError):
             pass
 
+    def _wait_readable(self, deadline: float) -> bool:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError
+        return bool(self.selector.select(timeout=min(remaining, 1.0)))
+
+    def _count(self, got: int):
+        if not got:
+            raise _ChildDied
+        self.bytes_read += got
+        if self.bytes_read > MAX_PROTOCOL_BYTES:
+            raise wire.WireError(f"the submission sent more than {MAX_PROTOCOL_BYTES >> 20} MB of results")
+
     def read_message(self, deadline: float):
+        fd = self.proc.stdout.fileno()
+
         def read_exact(n):
+            if n > SMALL_READ_BYTES and len(self.buffer) < n:
+                return read_large(n)
             while len(self.buffer) < n:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError
-                if not self.selector.select(timeout=min(remaining, 1.0)):
+                if not self._wait_readable(deadline):
                     continue
                 try:
-                    chunk = os.read(self.proc.stdout.fileno(), 1 << 20)
+                    chunk = os.read(fd, SMALL_READ_BYTES)
                 except BlockingIOError:
                     continue
-                if not chunk:
-                    raise _ChildDied
+                self._count(len(chunk))
                 self.buffer.extend(chunk)
-                self.bytes_read += len(chunk)
-                if self.bytes_read > MAX_PROTOCOL_BYTES:
-                    raise wire.WireError(f"the submission sent more than {MAX_PROTOCOL_BYTES >> 20} MB of results")
-            data = bytes(self.buffer[:n])
+            # One copy, writable, so the decoder can wrap it as an array without another.
+            data = self.buffer[:n]
             del self.buffer[:n]
             return data
 
-        return wire.read_message(read_exact)
+        def read_large(n):
+            # Straight into the array's own memory: an array of n bytes costs n bytes, once.
+            data = bytearray(n)
+            view = memoryview(data)
+            have = len(self.buffer)
+            view[:have] = self.buffer
+            self.buffer = bytearray()
+            while have < n:
+                if not self._wait_readable(deadline):
+                    continue
+                try:
+                    got = os.readv(fd, [view[have:]])
+                except BlockingIOError:
+                    continue
+                self._count(got)
+                have += got
+            view.release()
+            return data
+
+        return wire.read_message(read_exact, MAX_RESULT_HEADER_BYTES, MAX_RESULT_ARRAY_BYTES)
 
     def death_note(self) -> str:
         """How the child ended, in words."""
@@ -157,10 +201,25 @@ class _Child:
         self.stderr_file.close()
 
 
+@dataclasses.dataclass
+class SourceFile:
+    """A submission as the child turns it into cells: ``kind`` is "python" or "notebook"."""
+
+    kind: str
+    filename: str
+    data: bytes
+
+
 def _plan_bytes(cells, cases, start, limits, module_name):
     arrays: list = []
+    if isinstance(cells, SourceFile):
+        # Raw bytes as an array: the child parses and converts them under its own limits.
+        code = {"source": {"kind": cells.kind, "filename": cells.filename,
+                           "data": np.frombuffer(cells.data, dtype=np.uint8)}}
+    else:
+        code = {"cells": cells}
     plan = {
-        "cells": cells,
+        **code,
         "module_name": module_name,
         "limits": {"memory_mb": limits.memory_mb, "file_bytes": limits.output_bytes,
                    "processes": limits.processes},
@@ -178,13 +237,27 @@ def _decode_outputs(header, arrays):
     return value.value
 
 
-def run_cases(cells: list[dict], cases: list[PlannedCase], limits: Limits | None = None,
-              isolation: Isolation | None = None, module_name: str = "__main__") -> SessionResult:
-    """Run every case against the submission made of ``cells``; never raises for student behaviour."""
+def run_cases(cells: list[dict] | SourceFile, cases: list[PlannedCase], limits: Limits | None = None,
+              isolation: Isolation | None = None, module_name: str = "__main__", on_outcome=None) -> SessionResult:
+    """Run every case against the submission (``cells``, or a ``SourceFile`` the child
+    converts); never raises for student behaviour.
+
+    ``on_outcome(index, outcome)``, when given, is called as each case's outcome
+    arrives, and the outcome's decoded outputs are dropped afterwards: the grader
+    then holds one case's arrays at a time, not every case's.
+    """
     limits = limits or Limits()
+
+    def settle(index, outcome):
+        if on_outcome is not None:
+            on_outcome(index, outcome)
+            outcome.outputs = None
+        outcomes[index] = outcome
+
     isolation = isolation or detect_isolation()
     outcomes: list[CaseOutcome | None] = [None] * len(cases)
     cell_errors: list[dict] = []
+    cell_error_count = 0
     start = 0
     first_session = True
     detail = None
@@ -196,31 +269,41 @@ def run_cases(cells: list[dict], cases: list[PlannedCase], limits: Limits | None
                 header, _ = child.read_message(time.monotonic() + max(limits.timeout, 10.0))
                 if header.get("type") != "loaded":
                     raise wire.WireError("expected the 'loaded' message")
+                refused = header.get("refused")
+                if refused is not None:
+                    reason = clean_text(refused, MAX_MESSAGE_CHARS)
+                    for i in range(start, len(cases)):
+                        settle(i, CaseOutcome("error", message=f"not run: {reason}"))
+                    return SessionResult(outcomes, cell_errors, load_problem=reason, isolation=isolation.level)
                 if first_session:
-                    errors = header.get("cell_errors", [])
-                    cell_errors = [e for e in errors if isinstance(e, dict)][:50]
+                    cell_errors = clean_cell_errors(header.get("cell_errors"))
+                    count = header.get("cell_error_count")
+                    cell_error_count = max(len(cell_errors), count if isinstance(count, int)
+                                           and not isinstance(count, bool) and count < 10**9 else 0)
             except (TimeoutError, _ChildDied, wire.WireError, EOFError) as exc:
                 reason = _load_failure(exc, child, limits)
                 for i in range(start, len(cases)):
-                    outcomes[i] = CaseOutcome("timeout" if isinstance(exc, TimeoutError) else "error", message=reason)
+                    settle(i, CaseOutcome("timeout" if isinstance(exc, TimeoutError) else "error", message=reason))
                 return SessionResult(outcomes, cell_errors, load_problem=reason, isolation=isolation.level,
-                                     isolation_detail=detail)
+                                     cell_error_count=cell_error_count, isolation_detail=detail)
             first_session = False
-            start = _read_cases(child, cases, start, outcomes, limits)
+            start = _read_cases(child, cases, start, settle, limits)
         finally:
             child.kill()
-    return SessionResult(outcomes, cell_errors, isolation=isolation.level, isolation_detail=detail)
+    return SessionResult(outcomes, cell_errors, isolation=isolation.level, cell_error_count=cell_error_count,
+                         isolation_detail=detail)
 
 
 def _load_failure(exc, child, limits) -> str:
     if isinstance(exc, TimeoutError):
-        return f"the submission did not finish loading within {max(limits.timeout, 10.0):g} s (a loop at top level?)"
+        return (f"the submission did not finish loading within {max(limits.timeout, 10.0):g} s (a loop at top "
+                f"level, or a notebook too large to convert to Python in that time?)")
     if isinstance(exc, _ChildDied):
         return "the submission could not be loaded: " + child.death_note()
     return f"the submission broke the grading protocol while loading ({exc})"
 
 
-def _read_cases(child: _Child, cases, start, outcomes, limits) -> int:
+def _read_cases(child: _Child, cases, start, settle, limits) -> int:
     """Read results until the child finishes or fails; return where the next child must start."""
     expected = start
     while expected < len(cases):
@@ -235,39 +318,81 @@ def _read_cases(child: _Child, cases, start, outcomes, limits) -> int:
             if kind != "result" or header.get("case") != expected:
                 raise wire.WireError(f"unexpected message {kind!r}")
             if "error" in header:
-                error = header["error"] if isinstance(header["error"], dict) else {}
-                outcomes[expected] = CaseOutcome("error", message=_describe_error(error), error=error)
+                error = clean_error(header["error"])
+                outcome = CaseOutcome("error", message=_describe_error(error), error=error)
             else:
-                outcomes[expected] = CaseOutcome("ok", outputs=_decode_outputs(header, arrays))
+                outcome = CaseOutcome("ok", outputs=_decode_outputs(header, arrays))
+            del header, arrays
+            settle(expected, outcome)
             expected += 1
         except TimeoutError:
-            return _skip_function(cases, outcomes, expected, "timeout",
+            return _skip_function(cases, settle, expected, "timeout",
                                   f"did not return within {limits.timeout:g} s; the process was killed")
         except _ChildDied:
-            return _skip_function(cases, outcomes, expected, "error", child.death_note() + " during this test")
+            return _skip_function(cases, settle, expected, "error", child.death_note() + " during this test")
         except (wire.WireError, EOFError) as exc:
-            return _skip_function(cases, outcomes, expected, "error", f"the submission corrupted the results ({exc})")
+            return _skip_function(cases, settle, expected, "error",
+                                  f"the submission corrupted the results ({clean_text(exc, MAX_MESSAGE_CHARS)})")
     return expected
 
 
-def _skip_function(cases, outcomes, index, status, message) -> int:
-    outcomes[index] = CaseOutcome(status, message=message)
+def _skip_function(cases, settle, index, status, message) -> int:
+    settle(index, CaseOutcome(status, message=message))
     function = cases[index].function
     nxt = index + 1
     while nxt < len(cases) and cases[nxt].function == function:
-        outcomes[nxt] = CaseOutcome(status, message=f"not run: an earlier test of `{function}` failed this way: {message}")
+        settle(nxt, CaseOutcome(status, message=f"not run: an earlier test of `{function}` failed this way: {message}"))
         nxt += 1
     return nxt
 
 
+# ------------------------------------------------ what the child says, cleaned --
+
+def clean_text(value, limit: int) -> str:
+    """``value`` as text of at most ``limit`` characters, without control characters
+    other than newline and tab (the child may send anything)."""
+    text = value if isinstance(value, str) else str(value) if isinstance(value, (int, float, BaseException)) else ""
+    if len(text) > limit:
+        text = text[:limit] + "..."
+    return "".join(ch if ch in "\n\t" or (ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF) else "\ufffd"
+                   for ch in text)
+
+
+def _clean_where(where) -> dict | None:
+    if not isinstance(where, dict):
+        return None
+    line = where.get("line")
+    return {"file": clean_text(where.get("file", ""), MAX_NAME_CHARS),
+            "line": line if isinstance(line, int) and not isinstance(line, bool) and 0 < line < 10**9 else None,
+            "code": clean_text(where.get("code", ""), MAX_NAME_CHARS)}
+
+
+def clean_error(error) -> dict:
+    """A child's description of an exception, with each field of the right type and length."""
+    error = error if isinstance(error, dict) else {}
+    cleaned = {"type": clean_text(error.get("type", "Exception"), MAX_NAME_CHARS) or "Exception",
+               "message": clean_text(error.get("message", ""), MAX_MESSAGE_CHARS),
+               "where": _clean_where(error.get("where"))}
+    if error.get("kind") in ("probe", "exception"):
+        cleaned["kind"] = error["kind"]
+    return cleaned
+
+
+def clean_cell_errors(errors) -> list[dict]:
+    """The cell errors of a 'loaded' message: a list of cleaned errors, at most MAX_CELL_ERRORS."""
+    if not isinstance(errors, list):
+        return []
+    return [clean_error(e) for e in errors[:MAX_CELL_ERRORS] if isinstance(e, dict)]
+
+
 def _describe_error(error: dict) -> str:
-    etype = str(error.get("type", "Exception"))
-    message = str(error.get("message", ""))
-    where = error.get("where")
+    etype = error["type"]
+    message = error["message"]
+    where = error["where"]
     text = message if error.get("kind") == "probe" else f"{etype}: {message}"
-    if isinstance(where, dict) and where.get("line"):
-        text += f" (line {where['line']} of {where.get('file', 'the submission')}"
-        if where.get("code"):
+    if where and where["line"]:
+        text += f" (line {where['line']} of {where['file'] or 'the submission'}"
+        if where["code"]:
             text += f": `{where['code']}`"
         text += ")"
     return text
