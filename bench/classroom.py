@@ -351,16 +351,19 @@ _LOG_LINE = re.compile(r"^(\d+\.\d{3}) \w+ (.*)$")
 
 
 def _per_student_times(log: str, start_epoch: float, end_epoch: float) -> tuple[dict[str, float], float]:
-    """Seconds spent on each student, from the timestamps of nbgrader's
-    "Autograding .../submitted/<student>/..." lines."""
+    """Seconds spent on each student, from the timestamps of the line nbgrader
+    logs when it starts on a student ("Creating/updating student with ID ...")
+    to the next such line (or the command's end)."""
     marks = []
     for line in log.splitlines():
         found = _LOG_LINE.match(line)
         if not found:
             continue
-        student = re.search(r"[Aa]utograding .*?submitted/([^/\s]+)/", found.group(2))
+        student = re.search(r"Creating/updating student with ID '([^']+)'", found.group(2))
         if student and (not marks or marks[-1][1] != student.group(1)):
             marks.append((float(found.group(1)), student.group(1)))
+    if not marks:
+        raise RuntimeError("nbgrader's log names no student; its log format changed: update bench/classroom.py")
     times = {}
     for (at, student), (after, _) in zip(marks, marks[1:] + [(end_epoch, None)], strict=True):
         times[student] = after - at
