@@ -319,6 +319,7 @@ def main(argv=None) -> int:
                                                         "programs (default 16; quick 8)")
     parser.add_argument("--keep", type=Path, help="build the courses here and keep them (default: a temporary folder)")
     args = parser.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)   # progress shows as it happens, also through a pipe or a log file
     defaults = ({"sizes": "20,40", "nbgrader_max": 20, "nbgrader_subset": 10, "dask_n": 20, "sample": 8}
                 if args.quick else
                 {"sizes": "20,100,500", "nbgrader_max": 100, "nbgrader_subset": 50, "dask_n": 100, "sample": 16})
