@@ -1,6 +1,6 @@
 """The floor under one sandboxed submission, and where this grader's time per submission goes.
 
-``measure`` starts the grader's own sandbox (the command line, environment
+``measure`` starts the grader's own sandbox (its ``Sandbox``: the command line, environment
 and cgroup built by ``autograder.sandbox.supervisor.isolation``) around ever
 larger programs, one after another, and times each from spawn to exit:
 
@@ -64,7 +64,7 @@ def floor_command(isolation: sandbox_isolation.Isolation, program: str | None, s
                   limits: Limits) -> tuple[list[str], dict]:
     """The grader's own child command line with its Python program replaced by
     ``program`` (or, for None, the whole ``python ...`` by ``/bin/true``)."""
-    command, env = isolation.command(scratch, limits)
+    command, env = sandbox_isolation.Isolation.command(isolation, scratch, limits)
     if sandbox_isolation.CHILD_BOOTSTRAP not in command:
         raise RuntimeError("the grader's child command no longer ends in CHILD_BOOTSTRAP; update bench/floor.py")
     at = command.index(sandbox_isolation.CHILD_BOOTSTRAP)
@@ -74,24 +74,32 @@ def floor_command(isolation: sandbox_isolation.Isolation, program: str | None, s
     return command[:at] + [program] + command[at + 1:], env
 
 
+class _FloorIsolation(sandbox_isolation.Isolation):
+    """The grader's isolation, starting ``program`` instead of the child: the same
+    ``Sandbox`` (scratch folder, cgroup and its limits, session, kill) as a real child gets."""
+
+    def __init__(self, isolation: sandbox_isolation.Isolation, program: str | None):
+        super().__init__(**{f.name: getattr(isolation, f.name) for f in dataclasses.fields(isolation)})
+        self.program = program
+
+    def command(self, scratch, limits):
+        return floor_command(self, self.program, scratch, limits)
+
+
 def _time_one(isolation, program, limits) -> float:
-    with tempfile.TemporaryDirectory(prefix="autograder-floor-") as scratch:
+    """Seconds from asking for a sandbox to its program's exit (stopping it is not counted)."""
+    with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
-        command, env = floor_command(isolation, program, scratch, limits)
-        group = None
-        if isolation.cgroups is not None:
-            group = isolation.cgroups.create(processes=int(limits.processes) + 8,
-                                             memory_bytes=(int(limits.memory_mb) + 256) << 20)
-            command = group.wrap(command)
+        sandbox = _FloorIsolation(isolation, program).start(limits, stdin=subprocess.DEVNULL,
+                                                            stdout=subprocess.DEVNULL, stderr=errors)
         try:
-            done = subprocess.run(command, env=env, cwd=scratch, stdin=subprocess.DEVNULL,
-                                  capture_output=True, start_new_session=True)
+            code = sandbox.proc.wait(timeout=120)
+            seconds = time.perf_counter() - start
         finally:
-            if group is not None:
-                group.destroy()
-        seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        raise RuntimeError(f"the floor program failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
+            sandbox.kill()
+        if code != 0:
+            errors.seek(0)
+            raise RuntimeError(f"the floor program failed ({code}): {errors.read().decode(errors='replace')[-2000:]}")
     return seconds
 
 
