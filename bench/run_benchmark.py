@@ -34,6 +34,7 @@ import collections
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -252,6 +253,7 @@ def bench_dask(run: dict, args) -> bool:
         cluster_seconds = time.perf_counter() - start
         seconds, results = run_autograder(run["root"], run["root"] / "dask-results", args.timeout, args.workers,
                                           scheduler=cluster.scheduler_address)
+        per_task = _dask_per_task(cluster.scheduler_address, run, args)
     differ = [s for s in run["ours"] if s not in results or results[s]["score"] != run["ours"][s]["score"]]
     print(f"local, again : {local_seconds:7.1f} s, {local_seconds / n:6.3f} s per submission "
           f"(first local run {run['ours_seconds']:.1f} s)")
@@ -260,7 +262,50 @@ def bench_dask(run: dict, args) -> bool:
           f"{cluster_seconds:.1f} s more, not counted); load average {load_average()}")
     print(f"scores    : {'identical to the local run' if not differ else f'DIFFER for {differ}'}; isolation "
           f"{', '.join(sorted({r['isolation'] for r in results.values()}))}")
+    local, inside, round_trip = per_task
+    print(f"per task  : {len(local)} non-stuck notebooks one at a time, medians: grading.grade here "
+          f"{statistics.median(local) * 1000:.0f} ms; grade_remote inside a cluster worker "
+          f"{statistics.median(inside) * 1000:.0f} ms; the round trip through the scheduler adds "
+          f"{statistics.median([r - i for r, i in zip(round_trip, inside, strict=True)]) * 1000:.0f} ms")
     return not differ
+
+
+def _timed_grade_remote(*args):
+    """Runs on a worker: ``distributed.grade_remote``, and how long it took there."""
+    from autograder import distributed
+
+    start = time.perf_counter()
+    distributed.grade_remote(*args)
+    return time.perf_counter() - start
+
+
+def _dask_per_task(scheduler: str, run: dict, args) -> tuple[list[float], list[float], list[float]]:
+    """The same few non-stuck notebooks graded here and on the cluster, one at a
+    time: seconds locally, inside the worker, and for the worker's round trip."""
+    from distributed import Client
+
+    from autograder import cache, distributed, grading
+    from autograder.sandbox.supervisor import isolation
+
+    names = [s for s, source in run["students"].items() if source.kind != "stuck"][:args.sample]
+    paths = [run["root"] / "submitted" / s / ASSIGNMENT for s in names]
+    options = grading.Options(timeout=args.timeout, isolation=isolation.detect_isolation("bwrap"))
+    fingerprint = cache.grader_fingerprint()
+    local, inside, round_trip = [], [], []
+    with Client(scheduler) as client:
+        payloads = [distributed._payload(ASSIGNMENT, p) for p in paths]
+        for _ in range(args.workers):   # every worker has detected its isolation
+            client.submit(_timed_grade_remote, ASSIGNMENT, payloads[0], args.timeout, options.memory_mb, "bwrap",
+                          fingerprint, pure=False).result()
+        for path, payload in zip(paths, payloads, strict=True):
+            start = time.perf_counter()
+            grading.grade(ASSIGNMENT, path, options)
+            local.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            inside.append(client.submit(_timed_grade_remote, ASSIGNMENT, payload, args.timeout, options.memory_mb,
+                                        "bwrap", fingerprint, pure=False).result())
+            round_trip.append(time.perf_counter() - start)
+    return local, inside, round_trip
 
 
 def bench_floor(run: dict, args) -> None:
