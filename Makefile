@@ -71,8 +71,11 @@ test: setup lint book
 test-slow: setup lint book
 	$(TEST_ENV) $(PY) -m pytest
 
+# Classes of 20, 100 and 500 notebooks against nbgrader autograde, a Dask run, the floor (about 10-30 minutes on
+# 2 cores, CPU-bound); `make bench BENCH_ARGS=--quick` for a smaller run (see bench/README.md).
+BENCH_ARGS ?=
 bench: setup
-	$(PY) bench/run_benchmark.py --n 20
+	$(PY) bench/run_benchmark.py $(BENCH_ARGS)
 
 clean:
 	rm -rf book/_build results release
