@@ -137,12 +137,12 @@ class Result:
 
 
 def _isolation_detail(value) -> dict | None:
-    """A flat mapping of short names to booleans, numbers or short strings; anything else is dropped."""
+    """A flat mapping of short names to booleans, numbers, short strings or null; anything else is dropped."""
     if not isinstance(value, dict):
         return None
     detail = {}
     for key, item in list(value.items())[:32]:
-        if isinstance(key, str) and isinstance(item, (bool, int, float, str)) and item == item:
+        if isinstance(key, str) and (item is None or isinstance(item, (bool, int, float, str)) and item == item):
             detail[bounded_text(key, 64)] = bounded_text(item, 200) if isinstance(item, str) else item
     return detail
 

@@ -3,8 +3,9 @@
 {"assignment", "student", "submission", "score", "max_score", "status", "message", "isolation",
  "tests": [{"name", "function", "points", "max_points", "status", "message", "diagnosis", "mistake_id"}]}
 
-``mistake_id`` was added later (the catalogue id of the mistake ``diagnosis`` names); every
-other field keeps its meaning.
+``mistake_id`` was added later (the catalogue id of the mistake ``diagnosis`` names), and so was
+``isolation_detail`` (what the sandbox really applied: bwrap, seccomp, cgroups, limits; null when the
+submission never reached a sandbox); every other field keeps its meaning.
 """
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from autograder.mistakes import catalogue
 from autograder.results import Result, ResultError, TestResult
 from engine_support import EXAMPLES, per_function, run_cli
 
-TOP_KEYS = {"assignment", "student", "submission", "score", "max_score", "status", "message", "isolation", "tests"}
+TOP_KEYS = {"assignment", "student", "submission", "score", "max_score", "status", "message", "isolation", "tests",
+            "isolation_detail"}
+DETAIL_KEYS = {"bwrap", "seccomp", "cgroups", "memory_limit", "cpu_limit", "cpu_cores", "processes_tracked_by"}
 TEST_KEYS = {"name", "function", "points", "max_points", "status", "message", "diagnosis", "mistake_id"}
 
 
@@ -29,6 +32,10 @@ def check_contract(result: dict, assignment: str) -> None:
     for key in ("student", "submission", "message", "isolation"):
         assert isinstance(result[key], str), key
     assert result["student"]
+    detail = result["isolation_detail"]
+    assert detail is None or set(detail) == DETAIL_KEYS, detail
+    if detail is not None and result["isolation"] == "full":
+        assert detail["bwrap"] is True
     for key in ("score", "max_score"):
         assert isinstance(result[key], (int, float)) and not isinstance(result[key], bool), key
     assert result["status"] in ("graded", "error", "timeout")
