@@ -142,8 +142,9 @@ def _isolation_detail(value) -> dict | None:
         return None
     detail = {}
     for key, item in list(value.items())[:32]:
-        if isinstance(key, str) and (item is None or isinstance(item, (bool, int, float, str)) and item == item):
-            detail[bounded_text(key, 64)] = bounded_text(item, 200) if isinstance(item, str) else item
+        if isinstance(key, str) and len(key) <= 64 and (
+                item is None or isinstance(item, (bool, int, float, str)) and item == item):
+            detail[key] = bounded_text(item, 200) if isinstance(item, str) else item
     return detail
 
 

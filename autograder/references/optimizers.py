@@ -86,7 +86,25 @@ def adam(w, dw, config=None):
     config: learning_rate (1e-3), beta1 (0.9), beta2 (0.999), epsilon (1e-8),
     m and v (zeros like w), t (0).
     """
+    return _adam_step(w, dw, {} if config is None else config)
+
+
+def adamw(w, dw, config=None):
+    """Adam with decoupled weight decay, as torch.optim.AdamW: first w <- w * (1 - learning_rate *
+    weight_decay), then the Adam step (the decay never enters m or v).
+
+    config: as adam's, plus weight_decay (1e-2).
+    """
     config = {} if config is None else config
+    config.setdefault("learning_rate", 1e-3)
+    config.setdefault("weight_decay", 1e-2)
+    return _adam_step(w * (1 - config["learning_rate"] * config["weight_decay"]), dw, config)
+
+
+# adam and adamw share this step rather than adamw calling adam: a submission
+# built on the reference that replaces adam (the hostile corpus does) must not
+# silently change adamw too.
+def _adam_step(w, dw, config):
     config.setdefault("learning_rate", 1e-3)
     config.setdefault("beta1", 0.9)
     config.setdefault("beta2", 0.999)
@@ -102,19 +120,6 @@ def adam(w, dw, config=None):
     m_hat = config["m"] / (1 - b1**t)
     v_hat = config["v"] / (1 - b2**t)
     return w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"]), config
-
-
-
-def adamw(w, dw, config=None):
-    """Adam with decoupled weight decay, as torch.optim.AdamW: first w <- w * (1 - learning_rate *
-    weight_decay), then the Adam step (the decay never enters m or v).
-
-    config: as adam's, plus weight_decay (1e-2).
-    """
-    config = {} if config is None else config
-    config.setdefault("learning_rate", 1e-3)
-    config.setdefault("weight_decay", 1e-2)
-    return adam(w * (1 - config["learning_rate"] * config["weight_decay"]), dw, config)
 
 # ------------------------------------------------------------------ schedules --
 

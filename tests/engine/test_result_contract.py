@@ -196,7 +196,9 @@ def _record(**changes) -> dict:
             "message": "received 1, expected 2", "diagnosis": None, "mistake_id": None}
     record = {"assignment": "optimizers", "student": "ann", "submission": "/x/ann.py", "score": 0.0,
               "max_score": 2.0, "status": "graded", "message": "0 of 1 tests passed", "isolation": "full",
-              "tests": [test]}
+              "tests": [test], "isolation_detail": {"bwrap": True, "seccomp": True, "cgroups": True,
+                                                    "memory_limit": "cgroup", "cpu_limit": True, "cpu_cores": 1.0,
+                                                    "processes_tracked_by": "pid namespace"}}
     record.update(changes)
     return record
 
@@ -211,6 +213,19 @@ def test_a_result_written_before_mistake_id_still_reads():
     record = _record()
     del record["tests"][0]["mistake_id"]
     assert Result.from_json(record).tests[0].mistake_id is None
+
+
+def test_a_result_written_before_isolation_detail_still_reads():
+    record = _record()
+    del record["isolation_detail"]
+    assert Result.from_json(record).isolation_detail is None
+
+
+def test_a_forged_isolation_detail_keeps_only_flat_short_values():
+    detail = Result.from_json(_record(isolation_detail={"bwrap": True, "nested": {"a": 1}, "x" * 500: 1,
+                                                        "nan": float("nan"), "note": "y" * 5000})).isolation_detail
+    assert detail["bwrap"] is True and "nested" not in detail and "nan" not in detail
+    assert all(len(key) <= 64 for key in detail) and len(detail["note"]) < 300
 
 
 @pytest.mark.parametrize("change", [

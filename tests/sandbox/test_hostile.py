@@ -61,7 +61,7 @@ EXPECTED = {
                          {"adam": "corrupted the results"}),
     "syntax_error": ("graded", "all", {"sgd": "SyntaxError at line 9 of syntax_error.py"}),
     "broken_cells": ("graded", {f: {"error"} for f in
-                                    ("sgd", "sgd_momentum", "nesterov_momentum", "adagrad", "rmsprop", "adam")},
+                                    ("sgd", "sgd_momentum", "nesterov_momentum", "adagrad", "rmsprop", "adam", "adamw")},
                      {"sgd": "SyntaxError at line 5 of broken_cells.ipynb cell 3"}),
     "tamper_child": ("graded", {"rel_error": {"failed"}, "eval_numerical_gradient": {"failed"},
                                     "grad_check_sparse": {"failed"}}, {}),
