@@ -44,6 +44,7 @@ REPO = HERE.parents[1]
 LITE_OUTPUT = "lite"  # jupyterlite-sphinx writes the lite site to <outdir>/lite
 CHAPTERS_PREFIX = "chapters/"
 ASSIGNMENTS_DOC = "assignments"
+PYODIDE_EXTENSION = "@jupyterlite/pyodide-kernel-extension"
 PYODIDE_KERNELSPEC = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}
 
 # Stands in for myst_nb inside the browser: the chapters call glue() to hand numbers
@@ -186,11 +187,36 @@ def builder_inited(app: Sphinx) -> None:
     # tasks (among them patching jupyter-lite.json) are up to date.
     for stale in (Path(app.srcdir) / ".jupyterlite.doit.db", Path.cwd() / ".jupyterlite.doit.db"):
         stale.unlink(missing_ok=True)
+    # The lite build adds to what is in its output folder; start it from nothing so that
+    # no extension, wheel or file of an earlier build survives (it takes seconds).
+    shutil.rmtree(Path(app.outdir) / LITE_OUTPUT, ignore_errors=True)
     problems = FETCH.verify_staged()
     if problems:
         raise ExtensionError("course_lite: the Pyodide files are not staged or do not verify "
                              "(run `python scripts/fetch_pyodide.py`, which setup does):\n  " + "\n  ".join(problems))
     stage_contents(app)
+
+
+def only_the_pyodide_extension(app: Sphinx, config) -> None:
+    """Give the lite build the Pyodide kernel extension and nothing else from the environment.
+
+    jupyter lite build would otherwise copy every JupyterLab extension installed in the
+    venv (nbgrader's, jupytext's, notebook 7.6's...); built against a newer JupyterLab than
+    jupyterlite-core 0.6 ships, they stopped the notebook page from loading at all.  The
+    config file written here switches that scan off and names the one extension we want
+    (its path depends on the venv, hence generated; lite/extensions/ is not an option:
+    jupyterlite-core 0.6.4 never copies what is there).
+    """
+    extension = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / PYODIDE_EXTENSION
+    if not (extension / "package.json").is_file():
+        raise ExtensionError(f"course_lite: {extension} is missing (pip install jupyterlite-pyodide-kernel)")
+    generated = HERE / "_generated" / "jupyter_lite_config.json"
+    generated.parent.mkdir(exist_ok=True)
+    generated.write_text(json.dumps({"LiteBuildConfig": {
+        "ignore_sys_prefix": ["federated_extensions"],
+        "federated_extensions": [str(extension)],
+    }}, indent=1) + "\n", encoding="utf8")
+    config.jupyterlite_config = str(generated)
 
 
 def drop_external_stylesheets(app: Sphinx, config) -> None:
@@ -268,6 +294,10 @@ def lite_site_problems(outdir: Path, contents: Path | None = None) -> list[str]:
     if kernel.get("pyodideUrl") != "./static/pyodide/pyodide.js":
         problems.append(f"pyodideUrl is {kernel.get('pyodideUrl')!r}, not the site's own ./static/pyodide/pyodide.js "
                         "(the lite build did not patch its config; a stale .jupyterlite.doit.db does that)")
+    extensions = sorted(e.get("name", "?") for e in config.get("federated_extensions", []))
+    if extensions != [PYODIDE_EXTENSION]:
+        problems.append(f"federated extensions {extensions}, expected only {PYODIDE_EXTENSION} "
+                        "(others, built for another JupyterLab, break the page)")
     if kernel.get("disablePyPIFallback") is not True:
         problems.append("disablePyPIFallback is not true: piplite would ask PyPI for anything missing")
     piplite_urls = kernel.get("pipliteUrls") or []
@@ -310,6 +340,7 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("course_lite_assignment_release", "../assignments/release", "env")
     app.add_config_value("course_lite_data_dir", "data", "env")
     app.connect("config-inited", drop_external_stylesheets)
+    app.connect("config-inited", only_the_pyodide_extension)
     drop_external_stylesheets(app, app.config)
     app.connect("builder-inited", builder_inited)
     app.connect("doctree-resolved", doctree_resolved)
