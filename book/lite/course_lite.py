@@ -300,6 +300,10 @@ def lite_site_problems(outdir: Path, contents: Path | None = None) -> list[str]:
                         "(others, built for another JupyterLab, break the page)")
     if kernel.get("disablePyPIFallback") is not True:
         problems.append("disablePyPIFallback is not true: piplite would ask PyPI for anything missing")
+    if "numpy" not in kernel.get("loadPyodideOptions", {}).get("packages", []):
+        # Pyodide loads a package when a cell imports it, but not when a module the cell
+        # imports does: `from selfcheck import check` alone would fail without this.
+        problems.append("numpy is not preloaded (loadPyodideOptions.packages): the self-check cell would fail")
     piplite_urls = kernel.get("pipliteUrls") or []
     if not any(url.startswith("./") for url in piplite_urls):
         problems.append(f"pipliteUrls {piplite_urls!r} has no local wheel index")
