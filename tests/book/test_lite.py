@@ -210,6 +210,7 @@ class _ProxyHandler(socketserver.StreamRequestHandler):
         except OSError:
             line = "?"
         self.server.seen.append(line or "?")
+        self.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 
     @staticmethod
     def host_of(request_line: str) -> str:
@@ -219,7 +220,6 @@ class _ProxyHandler(socketserver.StreamRequestHandler):
         if "://" in target:
             target = target.split("://", 1)[1]
         return target.split("/", 1)[0].rsplit(":", 1)[0]
-        self.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 
 
 @pytest.fixture(scope="module")
