@@ -357,3 +357,42 @@ def test_optimizers_assignment_runs_its_self_check_in_the_browser(server, lite_b
     assert blocked == [], f"requests that tried to leave the machine: {blocked}"
     assert from_pages == [], f"requests the pages (or their workers) sent towards other hosts: {from_pages}"
     assert page_errors == [], page_errors
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(120)
+def test_both_counters_see_a_request_off_the_machine(server, lite_browser):
+    """The two counters the lite test relies on do count (and refuse) an off-machine request."""
+    browser, proxy = lite_browser
+    before = len(proxy.seen)
+    blocked: list[str] = []
+
+    def guard(route):
+        if is_local_url(route.request.url):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort("blockedbyclient")
+
+    routed = browser.new_context()
+    routed.route("**/*", guard)
+    try:
+        page = routed.new_page()
+        page.goto(f"{server}/intro.html")
+        page.evaluate("() => fetch('http://course-probe.example/x').catch(() => null)")
+    finally:
+        routed.close()
+    assert blocked == ["http://course-probe.example/x"]
+
+    # Without the router (as for a service worker's own requests) the proxy gets it, and refuses it.
+    unrouted = browser.new_context()
+    try:
+        page = unrouted.new_page()
+        response = page.goto("http://course-probe.example/y")
+        assert response is None or response.status == 403
+    except Exception:
+        pass  # a refused navigation may also surface as a network error
+    finally:
+        unrouted.close()
+    probes = [r for r in proxy.seen[before:] if _ProxyHandler.host_of(r) == "course-probe.example"]
+    assert probes, f"the proxy did not see the probe; it saw {proxy.seen[before:]}"
