@@ -16,6 +16,8 @@ fails these tests instead of skipping them.
 """
 from __future__ import annotations
 
+import functools
+import http.server
 import importlib.util
 import json
 import os
@@ -222,6 +224,22 @@ class _ProxyHandler(socketserver.StreamRequestHandler):
         return target.split("/", 1)[0].rsplit(":", 1)[0]
 
 
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def lite_server(lite_site):
+    """The built site on 127.0.0.1 (its own fixture, so a missing site fails under CI rather than skips)."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(SITE)))
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
 @pytest.fixture(scope="module")
 def lite_browser(lite_site):
     if not CHROMIUM.is_file() and shutil.which(str(CHROMIUM)) is None:
@@ -291,7 +309,7 @@ def _run_cell(page, cell) -> None:
 
 @pytest.mark.browser
 @pytest.mark.timeout(900)
-def test_optimizers_assignment_runs_its_self_check_in_the_browser(server, lite_browser):
+def test_optimizers_assignment_runs_its_self_check_in_the_browser(lite_server, lite_browser):
     browser, proxy = lite_browser
     blocked: list[str] = []
 
@@ -309,7 +327,7 @@ def test_optimizers_assignment_runs_its_self_check_in_the_browser(server, lite_b
     page_errors: list[str] = []
     try:
         book = context.new_page()
-        book.goto(f"{server}/assignments.html")
+        book.goto(f"{lite_server}/assignments.html")
         launch = book.locator('a.course-lite-launch[href*="path=assignments/optimizers/optimizers.ipynb"]')
         assert launch.count() == 1, "the assignments page has no JupyterLite launch for optimizers"
         with context.expect_page() as opened:
@@ -361,7 +379,7 @@ def test_optimizers_assignment_runs_its_self_check_in_the_browser(server, lite_b
 
 @pytest.mark.browser
 @pytest.mark.timeout(120)
-def test_both_counters_see_a_request_off_the_machine(server, lite_browser):
+def test_both_counters_see_a_request_off_the_machine(lite_server, lite_browser):
     """The two counters the lite test relies on do count (and refuse) an off-machine request."""
     browser, proxy = lite_browser
     before = len(proxy.seen)
@@ -378,7 +396,7 @@ def test_both_counters_see_a_request_off_the_machine(server, lite_browser):
     routed.route("**/*", guard)
     try:
         page = routed.new_page()
-        page.goto(f"{server}/intro.html")
+        page.goto(f"{lite_server}/intro.html")
         page.evaluate("() => fetch('http://course-probe.example/x').catch(() => null)")
     finally:
         routed.close()
