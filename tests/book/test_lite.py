@@ -7,7 +7,7 @@ every released assignment is launchable with its whole release folder.
 
 The browser test opens the optimizers assignment from the book's assignments page in
 headless Chromium, fills in `sgd`, runs `check("sgd", sgd)` (PASS), then a known mistake
-(named), saves, and finds the edit again after a reload. Every request off the machine is
+(named), saves, finds the edit again after a reload, and downloads the notebook. Every request off the machine is
 blocked and counted twice over: by Playwright's router and by a local proxy that every
 non-loopback request of the browser (service workers included) is sent to.
 
@@ -321,7 +321,8 @@ def test_optimizers_assignment_runs_its_self_check_in_the_browser(lite_server, l
             route.abort("blockedbyclient")
 
     # JupyterLite's service worker is how the kernel reads files (selfcheck.py, the .npz).
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="allow")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="allow",
+                                  accept_downloads=True)
     context.set_default_timeout(60_000)
     context.route("**/*", guard)
     page_errors: list[str] = []
@@ -360,6 +361,15 @@ def test_optimizers_assignment_runs_its_self_check_in_the_browser(lite_server, l
         lite.wait_for_timeout(1500)
         lite.reload()
         _cell_with(lite, "written-in-the-browser-test")
+
+        # ...and the student can download the notebook to hand it in.
+        lite.locator(".lm-MenuBar-itemLabel", has_text="File").first.click()
+        with lite.expect_download(timeout=60_000) as download_info:
+            lite.locator('.lm-Menu-item[data-command="docmanager:download"]').first.click()
+        downloaded = Path(download_info.value.path())
+        assert download_info.value.suggested_filename == "optimizers.ipynb"
+        saved = json.loads(downloaded.read_text(encoding="utf8"))
+        assert any("written-in-the-browser-test" in "".join(c["source"]) for c in saved["cells"])
     finally:
         context.close()
 
