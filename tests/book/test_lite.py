@@ -367,7 +367,8 @@ def test_optimizers_assignment_runs_its_self_check_in_the_browser(lite_server, l
         with lite.expect_download(timeout=60_000) as download_info:
             lite.locator('.lm-Menu-item[data-command="docmanager:download"]').first.click()
         downloaded = Path(download_info.value.path())
-        assert download_info.value.suggested_filename == "optimizers.ipynb"
+        # Chromium flattens the lite path: assignments_optimizers_optimizers.ipynb
+        assert download_info.value.suggested_filename.endswith("optimizers.ipynb")
         saved = json.loads(downloaded.read_text(encoding="utf8"))
         assert any("written-in-the-browser-test" in "".join(c["source"]) for c in saved["cells"])
     finally:
