@@ -425,3 +425,43 @@ def test_both_counters_see_a_request_off_the_machine(lite_server, lite_browser):
         unrouted.close()
     probes = [r for r in proxy.seen[before:] if _ProxyHandler.host_of(r) == "course-probe.example"]
     assert probes, f"the proxy did not see the probe; it saw {proxy.seen[before:]}"
+
+
+COUNT_EXECUTED_JS = """() => Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'))
+    .filter(e => /\\[\\d+\\]/.test(e.textContent)).length"""
+ERROR_OUTPUTS_JS = """() => Array.from(document.querySelectorAll('.jp-OutputArea-output'))
+    .map(e => e.textContent).filter(t => /Traceback|Error:/.test(t)).map(t => t.slice(0, 600))"""
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.timeout(1800)
+def test_chapters_offered_in_the_browser_run_there(lite_server, lite_browser):
+    """Every chapter whose page offers a JupyterLite launch runs top to bottom in Pyodide."""
+    browser, proxy = lite_browser
+    chapters = [d for d in toc_docnames() if d.startswith("chapters/")
+                and "course-lite-launch" in (SITE / f"{d}.html").read_text(encoding="utf8")]
+    assert chapters, "no chapter offers a JupyterLite launch"
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="allow")
+    context.set_default_timeout(180_000)
+    try:
+        for docname in chapters:
+            page = context.new_page()
+            page.goto(f"{lite_server}/lite/notebooks/index.html?path={docname}.ipynb")
+            page.locator(".jp-Notebook .jp-CodeCell").first.wait_for()
+            code_cells = page.locator(".jp-Notebook .jp-CodeCell").count()
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+            page.locator('.lm-Menu-item[data-command="runmenu:run-all"], '
+                         '.lm-Menu-item[data-command="notebook:run-all-cells"]').first.click()
+            deadline = time.monotonic() + 900
+            while time.monotonic() < deadline:
+                errors = page.evaluate(ERROR_OUTPUTS_JS)
+                assert not errors, f"{docname} failed in the browser:\n" + "\n---\n".join(errors)
+                if page.evaluate(COUNT_EXECUTED_JS) == code_cells:
+                    break
+                time.sleep(1)
+            else:
+                raise AssertionError(f"{docname}: not all {code_cells} cells ran within 900 s")
+            page.close()
+    finally:
+        context.close()
