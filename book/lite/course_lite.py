@@ -328,6 +328,9 @@ def lite_site_problems(outdir: Path, contents: Path | None = None) -> list[str]:
 
 
 def build_finished(app: Sphinx, error) -> None:
+    # jupyterlite-sphinx runs the lite build in the book folder but deletes the doit
+    # database from the current folder, so with `jupyter-book build book` it stays behind.
+    (Path(app.srcdir) / ".jupyterlite.doit.db").unlink(missing_ok=True)
     if error is not None or app.builder.format != "html":
         return
     problems = lite_site_problems(Path(app.outdir), _contents_dir(app))
