@@ -241,25 +241,26 @@ def lite_server(lite_site):
 
 
 @pytest.fixture(scope="module")
-def lite_browser(lite_site):
+def lite_browser(lite_site, request):
+    """A Chromium of its own (sending every non-loopback request to the counting proxy),
+    started from the Playwright that tests/book/conftest.py runs: one process cannot run two."""
     if not CHROMIUM.is_file() and shutil.which(str(CHROMIUM)) is None:
         _missing(f"no Chromium at {CHROMIUM} (set BOOK_TEST_CHROMIUM, or install Debian's chromium)")
     try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        _missing(f"the playwright package is not installed: {exc}")
+        shared = request.getfixturevalue("browser")
+    except pytest.skip.Exception as exc:
+        _missing(f"the book's browser fixture skipped: {exc}")
     proxy = _CountingProxy()
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
-    pw = sync_playwright().start()
     try:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=[*CHROMIUM_ARGS, f"--proxy-server=http://127.0.0.1:{proxy.server_address[1]}"])
+        browser = shared.browser_type.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=[*CHROMIUM_ARGS, f"--proxy-server=http://127.0.0.1:{proxy.server_address[1]}"])
     except Exception as exc:
-        pw.stop()
+        proxy.shutdown()
         _missing(f"Chromium at {CHROMIUM} does not start under Playwright: {exc}")
     yield browser, proxy
     browser.close()
-    pw.stop()
     proxy.shutdown()
     proxy.server_close()
 
