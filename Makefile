@@ -20,8 +20,11 @@ setup: $(STAMP)
 grade-examples: setup
 	$(PY) -m autograder grade-examples --out $(OUT)
 
-book: setup
+# The released assignments go into the in-browser (JupyterLite) site, so release first;
+# fetch_pyodide.py only re-checks its cache when nothing changed (well under a second).
+book: setup release
 	$(PY) book/tools/install_offline_assets.py
+	$(PY) scripts/fetch_pyodide.py
 	@# matplotlib builds its font cache on first import and says so on stderr; do it here, not inside a cell (stderr in a cell fails the build)
 	@MPLBACKEND=agg $(PY) -c "import matplotlib.pyplot"
 	@# A page whose warnings failed a build is not re-read by the next incremental build, which would then "succeed";

@@ -10,6 +10,7 @@ command -v bwrap >/dev/null 2>&1 || need_apt+=(bubblewrap)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 # The sandbox's seccomp filter is compiled with libseccomp (through pyseccomp).
 ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2' || need_apt+=(libseccomp2)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)  # npm pack fetches the Pyodide runtime
 if ((${#need_apt[@]})); then
   if command -v apt-get >/dev/null 2>&1; then
     SUDO=""
@@ -29,4 +30,6 @@ fi
 "$VENV/bin/python" -m pip install -q --upgrade pip
 "$VENV/bin/python" -m pip install -q -r requirements.txt
 "$VENV/bin/python" -m pip install -q --no-deps -e .
+# Pyodide for the in-browser course (npm + pip, verified against the official lock, cached).
+"$VENV/bin/python" scripts/fetch_pyodide.py
 echo "setup: done ($("$VENV/bin/python" --version), torch $("$VENV/bin/python" -c 'import torch; print(torch.__version__)'))"
