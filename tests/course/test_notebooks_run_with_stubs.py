@@ -19,7 +19,7 @@ from nbclient import NotebookClient
 
 from autograder import checks
 from autograder.course import release
-from course_support import ROOT
+from course_support import ROOT, solution_cells
 
 CELL_TIMEOUT = 120
 NOT_IMPLEMENTED = "not implemented yet"
@@ -137,3 +137,69 @@ def test_stub_markers_and_the_experiment_helper_are_the_same_in_every_notebook(a
             begin = lines.index("### BEGIN SOLUTION")
             assert lines[begin - 1] == STUB_MARKER, f"{grading['grade_id']}: no {STUB_MARKER} above its solution"
             assert lines[-1] == "### END SOLUTION"
+
+
+def _helper_namespace() -> dict:
+    """The notebooks' `experiment` helper, defined from the cell's own source."""
+    path = ROOT / "assignments" / "source" / checks.ASSIGNMENTS[0] / f"{checks.ASSIGNMENTS[0]}.ipynb"
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    namespace = {}
+    exec(next(_source(c) for c in cells if "def experiment():" in _source(c)), namespace)  # noqa: S102 - our own cell
+    return namespace
+
+
+def test_the_helper_skips_only_a_missing_function_and_what_depends_on_it(capsys):
+    namespace = _helper_namespace()
+    experiment = namespace["experiment"]
+
+    def sgd(w, dw, config=None):
+        raise NotImplementedError()
+
+    with pytest.raises(NameError):  # nothing was skipped yet: a real mistake shows as usual
+        with experiment():
+            raise NameError("name 'results' is not defined")
+    ran_after = []
+    with experiment():
+        sgd(1, 2)
+        ran_after.append(True)
+    assert ran_after == []
+    assert capsys.readouterr().out.startswith("skipped: implement sgd first (it still raises NotImplementedError)")
+    with experiment():
+        raise NameError("name 'paths' is not defined")
+    said = capsys.readouterr().out
+    assert said.startswith("skipped: name 'paths' is not defined") and "implement sgd first" in said
+    for error in (ValueError("a real bug"), TypeError("another"), KeyboardInterrupt()):
+        with pytest.raises(type(error)):
+            with experiment():
+                raise error
+    with experiment():
+        ran_after.append(True)
+    assert ran_after == [True]
+
+
+def test_halfway_through_the_experiments_that_can_run_do_and_the_others_name_what_is_missing(
+        released_course, tmp_path, student_kernel):
+    """A student who has written dropout but none of the penalties yet."""
+    assignment, written = "regularization", {"dropout_forward", "dropout_backward"}
+    folder = tmp_path / assignment
+    shutil.copytree(released_course / "release" / assignment, folder)
+    path = folder / f"{assignment}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    solutions = solution_cells(released_course, assignment)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in written:
+            cell.source = solutions[grade_id]
+    nbformat.write(nb, path)
+    nb = _execute(folder, path)
+
+    for function, cell in _check_cells(nb, assignment).items():
+        said = _text(cell)
+        if function in written:
+            assert said.startswith(f"Self-check of {function}:") and "FAIL" not in said, said
+        else:
+            assert f"{function}: {NOT_IMPLEMENTED}" in said, said
+    outputs = [_text(c) for c in nb.cells if c.cell_type == "code"]
+    assert any(o.startswith("fraction of zeros") for o in outputs), "the dropout experiment did not run"
+    skipped = [o for o in outputs if o.startswith("skipped:")]
+    assert len(skipped) == 2 and all("implement l2_regularization first" in o for o in skipped), skipped
