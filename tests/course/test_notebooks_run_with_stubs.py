@@ -74,8 +74,13 @@ def _assert_stubs_run(nb, assignment: str):
         said = _text(cell)
         assert NOT_IMPLEMENTED in said and function in said, f"{function}'s self-check printed {said!r}"
         assert "PASS" not in said
-    skipped = [_text(c) for c in nb.cells if c.cell_type == "code" and "skipped: implement" in _text(c)]
-    assert skipped, "no experiment said it skipped, so none called a stub: the test would prove nothing"
+    experiments = [c for c in nb.cells if c.cell_type == "code"
+                   and any(line.strip() == "with experiment():" for line in _source(c).splitlines())]
+    assert experiments, "no experiment cell: the test would prove nothing"
+    for cell in experiments:  # with nothing written, every experiment has a stub to wait for
+        assert "skipped: " in _text(cell), f"an experiment ran with stubs only: {_source(cell)[:80]!r}"
+    skipped = [_text(c) for c in experiments if "skipped: implement" in _text(c)]
+    assert skipped
     for said in skipped:
         assert "NotImplementedError" in said and "Traceback" not in said
 
