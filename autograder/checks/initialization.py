@@ -3,7 +3,10 @@
 Initializers are random, so each is checked by (1) shape and determinism under
 its rng argument, with NumPy's and Python's global generators reseeded in
 between, and (2) statistics of a large draw against the exact distribution,
-with the bounds of ``checks.statistics``. A failing statistic is matched
+with the bounds of ``checks.statistics``: moments, the Kolmogorov–Smirnov distance
+to the exact law and the fraction of repeated values (so a discrete draw that
+matches every moment still fails), and for ``orthogonal`` the spread of the
+entries of a Haar-random matrix besides orthonormality. A failing statistic is matched
 against large draws from the catalogued wrong variants to name the mistake.
 """
 

@@ -1,7 +1,9 @@
 """Graded checks for the ``regularization`` assignment.
 
 Dropout is random, so its forward pass is checked by structure (every output
-is 0 or x/p) and by statistics with the bounds of ``checks.statistics``; its
+is 0 or x/p) and by statistics with the bounds of ``checks.statistics`` (keep
+rates, runs tests along the units, keep rates per unit and agreement across many
+seeds: the mask must be independent across units and seeds); its
 backward pass against a numerical gradient of the student's own forward pass
 at a fixed seed. The penalties are deterministic and compared with the
 reference, and their gradients also against a numerical gradient.
