@@ -26,6 +26,7 @@ from autograder import checks
 from autograder.checks.framework import reference_functions, run_probe_locally
 from autograder.mistakes import variants
 from autograder.references import initialization, regularization
+from autograder.sandbox.inside import judging
 
 RANDOM_CASES = [c for c in checks.suite("regularization") if c.function == "dropout_forward"] + \
                [c for c in checks.suite("initialization")]
@@ -130,6 +131,16 @@ def test_cheat_fails_and_is_named_on_every_seed(function, case_name, knobs):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("function,case_name,knobs", CHEATS, ids=CHEAT_IDS)
-def test_cheat_fails_and_is_named_on_500_seeds(function, case_name, knobs):
-    unnamed = _named_on_every_seed(function, case_name, knobs, range(5000, 5500))
-    assert not unnamed, f"{function} with {knobs}: passed or not named on {unnamed[:3]}"
+def test_cheat_fails_on_500_seeds(function, case_name, knobs):
+    # Only the verdict, not the name: naming runs every catalogued variant again for each seed
+    # (the fast test above names each cheat on 20 seeds).
+    case = next(c for c in RANDOM_CASES if c.name == f"{function}: {case_name}")
+    functions = reference_functions(_module(case))
+    functions[function] = functools.partial(getattr(variants, function), **knobs)
+    passed = []
+    for seed in range(5000, 5500):
+        seeded = _with_seed(case, seed)
+        entry = seeded.judge.entry(seeded)
+        if judging.judge(entry, run_probe_locally(seeded, functions), seeded.inputs, variants=[]).passed:
+            passed.append(seed)
+    assert not passed, f"{function} with {knobs} passed on seeds {passed[:5]}"
