@@ -3,7 +3,10 @@
 Initializers are random, so each is checked by (1) shape and determinism under
 its rng argument, with NumPy's and Python's global generators reseeded in
 between, and (2) statistics of a large draw against the exact distribution,
-with the bounds of ``checks.statistics``. A failing statistic is matched
+with the bounds of ``checks.statistics``: moments, the Kolmogorov–Smirnov distance
+to the exact law and the fraction of repeated values (so a discrete draw that
+matches every moment still fails), and for ``orthogonal`` the spread of the
+entries of a Haar-random matrix besides orthonormality. A failing statistic is matched
 against large draws from the catalogued wrong variants to name the mistake.
 """
 
@@ -72,14 +75,34 @@ def _distribution(case):
                              f"just below the bound a = sqrt(3 * variance) = {a:.5g} (a U(-a, a) draw of {n} "
                              f"values stays further below with probability < {statistics.DELTA:g})"))
 
+    law, scale = ("normal", sd) if function in NORMAL else ("uniform", math.sqrt(3 * var))
+    eps = statistics.dkw_halfwidth(n)
+    stats.append(bounded("ks_distance", f"the Kolmogorov–Smirnov distance of W to {_law_text(law, scale)}",
+                         0.0, eps, f"at most {eps:.4f} (the Dvoretzky–Kiefer–Wolfowitz bound for {n} draws)"))
+    limit = statistics.repeated_fraction_limit(n)
+    stats.append(bounded("repeated_fraction", "the fraction of repeated values in W", 0.0, limit,
+                         f"at most {limit:g}: a continuous distribution almost never repeats a value"))
+
     def max_abs_rule(value, values):
         scale = values["mean_square"] / var
         t = 0.25 * value * max(1.0, math.sqrt(scale))
         return [value - t, value + t]
 
-    # A variant is named when the student's draw has its variance, tail and range.
-    return {"params": {"threshold": 2 * sd}, "stats": stats,
-            "rules": {"mean_square": near(0.0, 0.06), "tail": near(0.02), "max_abs": max_abs_rule}}
+    def unless_discrete(rule):
+        # A discrete draw is named by its repeats alone, whatever moments it was built to match.
+        def named(value, values):
+            return [-math.inf, math.inf] if values["repeated_fraction"] > limit else rule(value, values)
+        return named
+
+    # A variant is named when the student's draw has its variance, tail and range (or repeats).
+    rules = {"mean_square": near(0.0, 0.06), "tail": near(0.02), "max_abs": max_abs_rule}
+    rules = {key: unless_discrete(rule) for key, rule in rules.items()}
+    rules["repeated_fraction"] = statistics.side_or_near(0.0, limit, limit)
+    return {"params": {"threshold": 2 * sd, "law": law, "scale": scale}, "stats": stats, "rules": rules}
+
+
+def _law_text(law: str, scale: float) -> str:
+    return f"N(0, {scale:.4g}²)" if law == "normal" else f"U(-{scale:.4g}, {scale:.4g})"
 
 
 # ------------------------------------------------------------------------ orthogonal --
@@ -97,11 +120,25 @@ def _orthonormal(case):
         stats.append(bounded("abs_trace", "|trace(W)|", 0.0, 8.0,
                              "at most 8: a random orthogonal matrix has trace near 0 (is W close to the identity?)"))
 
+    # Orthonormal is not enough: the entries of a Haar-random W, times √n, are spread like
+    # N(0, 1), so their mean absolute value is near √(2/π) and none is large (a signed
+    # permutation is orthogonal, with entries 0 and ±1).
+    n, k = max(fan_in, fan_out), min(fan_in, fan_out)
+    centre, t = statistics.haar_mean_abs_expected(n), statistics.haar_mean_abs_halfwidth(n, k)
+    stats.append(bounded("mean_abs_scaled", "the mean of √n·|W| (n = max(fan_in, fan_out))", centre - t, centre + t,
+                         f"{centre:.4f} ± {t:.3f}, as for a Haar-random orthogonal W (concentration on the "
+                         f"orthogonal group)") | {"unless_failed": True})
+    top = statistics.sphere_max_abs_bound(n, n * k)
+    stats.append(bounded("max_abs", "max |W|", 0.0, top,
+                         f"at most {top:.3f}: no entry of a Haar-random orthogonal W is that large (spherical caps)")
+                 | {"unless_failed": True})
+
     def deviation_rule(value, values):
         return [0.05, math.inf] if value > 0.05 else [0.0, 0.05]
 
     return {"stats": stats, "error_stat": "deviation",
-            "rules": {"shape_ok": exact, "transposed": exact, "deviation": deviation_rule}}
+            "rules": {"shape_ok": exact, "transposed": exact, "deviation": deviation_rule,
+                      "mean_abs_scaled": statistics.side_or_near(centre - t, centre + t, t)}}
 
 
 def build_cases() -> list[Case]:

@@ -1,7 +1,9 @@
 """Graded checks for the ``regularization`` assignment.
 
 Dropout is random, so its forward pass is checked by structure (every output
-is 0 or x/p) and by statistics with the bounds of ``checks.statistics``; its
+is 0 or x/p) and by statistics with the bounds of ``checks.statistics`` (keep
+rates, runs tests along the units, keep rates per unit and agreement across many
+seeds: the mask must be independent across units and seeds); its
 backward pass against a numerical gradient of the student's own forward pass
 at a fixed seed. The penalties are deterministic and compared with the
 reference, and their gradients also against a numerical gradient.
@@ -51,10 +53,32 @@ def _kept_fraction_stat(case):
                    f"{statistics.DELTA:g} for a correct implementation)"), t
 
 
+def _runs_stats(case):
+    """Runs tests: how often neighbouring units differ (one kept, one dropped), along
+    the rows and, for arrays of 2 or more dimensions, down the columns too. Each is a
+    bound of its own, with its naming rule."""
+    p, n = float(case.inputs["p"]), int(case.inputs["x"].size)
+    centre = 2 * p * (1 - p)
+    t = statistics.runs_halfwidth(n) / (n - 1)
+    orders = [("change_rate", "along the rows")]
+    if case.inputs["x"].ndim >= 2:
+        orders.append(("change_rate_columns", "down the columns"))
+    stats = []
+    for stat_id, where in orders:
+        stats.append(bounded(stat_id, f"the fraction of neighbouring units {where} with one kept and one dropped",
+                             centre - t, centre + t,
+                             f"2p(1 - p) = {centre:.4f} ± {t:.4f} when every unit is kept independently (runs "
+                             f"test; McDiarmid's bound over {n} units at failure probability {statistics.DELTA:g})"))
+    # Named by the runs along the rows only: down the columns a block's runs depend on where it starts.
+    rules = {"change_rate": statistics.side_or_near(centre - t, centre + t, 2 * t)}
+    return stats, rules
+
+
 def _kept_fraction(case):
     stat, t = _kept_fraction_stat(case)
+    runs, rules = _runs_stats(case)
     # A variant's own fraction is random within ±t too, so a student's may sit 2t from it.
-    return {"stats": [stat], "rules": {"kept_fraction": near(2 * t)}}
+    return {"stats": [stat] + runs, "rules": {"kept_fraction": near(2 * t), **rules}}
 
 
 def _inverted_scaling(case):
@@ -62,9 +86,38 @@ def _inverted_scaling(case):
     tol = _tolerance(case).rtol
     scale = bounded("scale_error", "the largest relative error of a kept unit to x / p", 0.0, tol,
                     f"at most {tol:g}: with inverted dropout every output is 0 or x / p")
-    # The kept fraction is checked here too: this case is small enough for the self-check.
-    return {"stats": [stat, scale], "error_stat": "scale_error",
-            "rules": {"kept_fraction": near(2 * t), "scale_error": near(1e-9, 0.05)}}
+    runs, rules = _runs_stats(case)
+    # The kept fraction and the runs are checked here too: this case is small enough for the self-check.
+    return {"stats": [stat, scale] + runs, "error_stat": "scale_error",
+            # A correct scale is named as such up to the case's tolerance: float32 rounding differs between
+            # implementations (x * mask / p against x * (mask / p)).
+            "rules": {"kept_fraction": near(2 * t), "scale_error": near(tol, 0.05), **rules}}
+
+
+def _independence(case):
+    p, draws = float(case.inputs["p"]), int(case.inputs["draws"])
+    units = int(case.inputs["x"].size)
+    rate_t = statistics.union_hoeffding_halfwidth(draws, units)
+    agree = p * p + (1 - p) ** 2
+    agree_t = statistics.agreement_halfwidth(draws, units)
+    change = 2 * p * (1 - p)
+    change_t = statistics.runs_halfwidth(draws * units) / (draws * (units - 1))
+    stats = [
+        bounded("position_rate_gap", "the largest gap between a unit's keep rate over the seeds and p", 0.0, rate_t,
+                f"at most {rate_t:.3f}: every unit is kept with probability p whatever the seed (Hoeffding over "
+                f"{draws} seeds, union bound over {units} units)"),
+        bounded("seed_agreement", "the fraction of units on which the masks of consecutive seeds agree",
+                agree - agree_t, agree + agree_t,
+                f"p² + (1 - p)² = {agree:.4f} ± {agree_t:.4f}: the masks of different seeds are independent "
+                f"(McDiarmid)"),
+        bounded("change_rate", "the fraction of neighbouring units with one kept and one dropped",
+                change - change_t, change + change_t,
+                f"2p(1 - p) = {change:.4f} ± {change_t:.4f} when every unit is kept independently (runs test, "
+                f"McDiarmid)")]
+    # Named by the runs only: how the keep rates and the agreement of a patterned mask come out
+    # depends on how its seed moves the pattern.
+    return {"stats": stats,
+            "rules": {"change_rate": statistics.side_or_near(change - change_t, change + change_t, 2 * change_t)}}
 
 
 def _expectation(case):
@@ -172,6 +225,7 @@ def build_cases() -> list[Case]:
     cases = []
 
     families = {_kept_fraction: "dropout_scaling", _inverted_scaling: "dropout_scaling",
+                _independence: "dropout_independence",
                 _expectation: "dropout_expectation", _seeded: "dropout_seed", _test_mode: "dropout_test",
                 _backward_numerical: "dropout_backward_numerical", _backward_mask: "dropout_backward_mask"}
 
@@ -194,6 +248,11 @@ def build_cases() -> list[Case]:
             "`dropout_forward(x, {'p': 0.5, 'mode': 'train', 'seed': 123})` with x of shape (500, 400)")
     dropout("same seed, same mask", _seeded, _dropout_inputs(rng, (64, 64), 0.5),
             "`dropout_forward(x, {'p': 0.5, 'mode': 'train', 'seed': 123})` called twice, then with seed 321")
+    independent = _dropout_inputs(rng, (1000,), 0.4)
+    independent["draws"] = 100
+    dropout("independent across units and seeds", _independence, independent,
+            "`dropout_forward(x, {'p': 0.4, 'mode': 'train', 'seed': s})` for 100 consecutive seeds s, x of shape "
+            "(1000,)", probe="dropout_seeds")
     dropout("test mode is the identity", _test_mode, _dropout_inputs(rng, (30, 20), 0.4),
             "`dropout_forward(x, {'p': 0.4, 'mode': 'test'})` with x of shape (30, 20)")
 

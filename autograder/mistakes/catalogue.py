@@ -144,6 +144,9 @@ CATALOGUE: tuple[Mistake, ...] = (
             "inverted dropout already scaled at train time; test mode returns x unchanged", {"scale_in_test": True}),
     Mistake("dropout_forward", "dropout-ignores-seed", "seed ignored",
             "when dropout_param has a seed, draw the mask from np.random.default_rng(seed)", {"ignore_seed": True}),
+    Mistake("dropout_forward", "dropout-mask-not-independent", "dropout mask not independent across units",
+            "the kept units come in blocks or a pattern (too few changes between kept and dropped neighbours); keep "
+            "each unit independently with probability p: mask = rng.random(x.shape) < p", {"contiguous_block": True}),
     Mistake("dropout_backward", "dropout-backward-unscaled", "backward without the 1/p scale",
             "the forward pass multiplied by mask / p, so the backward pass must too", {"no_scaling": True}),
     Mistake("dropout_backward", "dropout-backward-no-mask", "backward ignores the mask",
@@ -167,12 +170,18 @@ CATALOGUE: tuple[Mistake, ...] = (
             "Xavier averages both fans: 2 / (fan_in + fan_out)", {"fan_in_only": True}),
     Mistake("xavier_normal", "xavier-global-rng", "global NumPy RNG instead of rng",
             "draw from the rng argument (rng.normal), so results are reproducible", {"global_rng": True}),
+    Mistake("xavier_normal", "xavier-normal-discrete", "draws from a discrete distribution",
+            "W takes only a few values (a normal draw almost never repeats one); matching the mean, variance "
+            "and range is not enough: draw from rng.normal(0, std, size)", {"four_point": True}),
     Mistake("xavier_uniform", "xavier-uniform-bound-is-variance", "variance used as the bound",
             "for U(-a, a) the variance is a²/3, so a = sqrt(6 / (fan_in + fan_out))", {"bound_is_variance": True}),
     Mistake("xavier_uniform", "xavier-uniform-bound-is-std", "standard deviation used as the bound",
             "for U(-a, a) the variance is a²/3, so a = sqrt(3) * std", {"bound_sqrt_3": True}),
     Mistake("xavier_uniform", "xavier-uniform-normal", "normal instead of uniform",
             "draw from rng.uniform(-a, a)", {"normal_instead": True}),
+    Mistake("xavier_uniform", "xavier-uniform-discrete", "draws from a discrete distribution",
+            "W takes only a few values (a uniform draw almost never repeats one); matching the mean, variance "
+            "and range is not enough: draw from rng.uniform(-a, a, size)", {"three_point": True}),
     Mistake("kaiming_normal", "kaiming-fan-out", "Kaiming with fan_out",
             "for the forward pass the variance is 2 / fan_in", {"use_fan_out": True}),
     Mistake("kaiming_normal", "kaiming-var-as-std", "variance used as standard deviation",
@@ -181,16 +190,25 @@ CATALOGUE: tuple[Mistake, ...] = (
             "ReLU zeroes half the units, which the factor 2 in 2 / fan_in compensates", {"no_factor_two": True}),
     Mistake("kaiming_normal", "kaiming-global-rng", "global NumPy RNG instead of rng",
             "draw from the rng argument (rng.normal)", {"global_rng": True}),
+    Mistake("kaiming_normal", "kaiming-normal-discrete", "draws from a discrete distribution",
+            "W takes only a few values (a normal draw almost never repeats one); matching the mean, variance "
+            "and range is not enough: draw from rng.normal(0, std, size)", {"four_point": True}),
     Mistake("kaiming_uniform", "kaiming-uniform-fan-out", "Kaiming with fan_out",
             "a = sqrt(6 / fan_in)", {"use_fan_out": True}),
     Mistake("kaiming_uniform", "kaiming-uniform-bound-is-std", "standard deviation used as the bound",
             "for U(-a, a) the variance is a²/3, so a = sqrt(6 / fan_in)", {"bound_is_std": True}),
     Mistake("kaiming_uniform", "kaiming-uniform-normal", "normal instead of uniform",
             "draw from rng.uniform(-a, a)", {"normal_instead": True}),
+    Mistake("kaiming_uniform", "kaiming-uniform-discrete", "draws from a discrete distribution",
+            "W takes only a few values (a uniform draw almost never repeats one); matching the mean, variance "
+            "and range is not enough: draw from rng.uniform(-a, a, size)", {"three_point": True}),
     Mistake("orthogonal", "orthogonal-gaussian", "Gaussian instead of orthogonal",
             "orthonormalise a Gaussian matrix with np.linalg.qr", {"gaussian_only": True}),
     Mistake("orthogonal", "orthogonal-transposed", "transposed",
             "W must have shape (fan_in, fan_out): for a wide W take the transpose of the tall Q", {"transposed": True}),
+    Mistake("orthogonal", "orthogonal-signed-permutation", "orthogonal but not random: a signed permutation",
+            "a Haar-random orthogonal W spreads every column over all rows (entries about ±1/sqrt(n)); orthonormalise "
+            "a Gaussian matrix with np.linalg.qr and fix the signs with sign(diag(R))", {"signed_permutation": True}),
 )
 
 

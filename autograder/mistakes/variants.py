@@ -225,13 +225,17 @@ def linear_warmup(lr, t, warmup_steps, *, off_by_one=False, no_cap=False):
 # ------------------------------------------------------------ regularization --
 
 def dropout_forward(x, dropout_param, *, not_inverted=False, keep_drop_swapped=False, scale_in_test=False,
-                    ignore_seed=False, mask_not_applied=False):
+                    ignore_seed=False, mask_not_applied=False, contiguous_block=False):
     p, mode = dropout_param["p"], dropout_param["mode"]
     rng = np.random.default_rng(dropout_param.get("seed"))
     if mode == "train":
         keep = (1 - p) if keep_drop_swapped else p
         # The realistic way to ignore the seed: draw from NumPy's global generator.
         mask = (np.random.rand(*x.shape) if ignore_seed else rng.random(x.shape)) < keep
+        if contiguous_block:
+            # Exactly a fraction p kept, in one block (wrapping around) that the seed shifts.
+            kept = np.roll(np.arange(x.size) < round(keep * x.size), int(rng.integers(x.size)))
+            mask = kept.reshape(x.shape)
         scale = 1.0 if not_inverted else 1.0 / p
         out = x * scale if mask_not_applied else x * mask * scale
         return out, (dropout_param, mask * scale)
@@ -279,43 +283,76 @@ def elastic_net(W, reg, beta, *, beta_on_l1=False, no_factor_two=False):
 
 # ------------------------------------------------------------ initialization --
 
-def _normal(rng, var, shape, var_as_std):
+def _normal(rng, var, shape, var_as_std, four_point=False):
+    if four_point:
+        return _four_point(rng, np.sqrt(var), shape)
     return rng.normal(0.0, var if var_as_std else np.sqrt(var), size=shape)
 
 
-def xavier_normal(fan_in, fan_out, rng, *, var_as_std=False, fan_in_only=False, global_rng=False):
+# P(|Z| > 2) for Z ~ N(0, 1).
+_TAIL_2SD = 0.04550026389635842
+
+
+def _four_point(rng, sd, shape):
+    """±0.866·sd or ±2.5·sd: the mean, the variance, the fraction beyond 2 sd and the
+    range of N(0, sd²), from four values."""
+    outer = 2.5
+    inner = np.sqrt((1 - _TAIL_2SD * outer**2) / (1 - _TAIL_2SD))
+    magnitude = np.where(rng.random(shape) < _TAIL_2SD, outer, inner)
+    return sd * magnitude * rng.choice([-1.0, 1.0], size=shape)
+
+
+def _three_point(rng, a, shape):
+    """0 with probability 2/3, ±a with 1/6 each: the mean, variance (a²/3) and range of U(-a, a)."""
+    return a * rng.choice([-1.0, 0.0, 0.0, 0.0, 0.0, 1.0], size=shape)
+
+
+def xavier_normal(fan_in, fan_out, rng, *, var_as_std=False, fan_in_only=False, global_rng=False,
+                  four_point=False):
     var = 2.0 / fan_in if fan_in_only else 2.0 / (fan_in + fan_out)
     if global_rng:
         return np.random.normal(0.0, np.sqrt(var), size=(fan_in, fan_out))
-    return _normal(rng, var, (fan_in, fan_out), var_as_std)
+    return _normal(rng, var, (fan_in, fan_out), var_as_std, four_point)
 
 
-def xavier_uniform(fan_in, fan_out, rng, *, bound_is_variance=False, normal_instead=False, bound_sqrt_3=False):
+def xavier_uniform(fan_in, fan_out, rng, *, bound_is_variance=False, normal_instead=False, bound_sqrt_3=False,
+                   three_point=False):
     var = 2.0 / (fan_in + fan_out)
     if normal_instead:
         return rng.normal(0.0, np.sqrt(var), size=(fan_in, fan_out))
     a = var if bound_is_variance else (np.sqrt(var) if bound_sqrt_3 else np.sqrt(3 * var))
+    if three_point:
+        return _three_point(rng, a, (fan_in, fan_out))
     return rng.uniform(-a, a, size=(fan_in, fan_out))
 
 
 def kaiming_normal(fan_in, fan_out, rng, *, use_fan_out=False, var_as_std=False, no_factor_two=False,
-                   global_rng=False):
+                   global_rng=False, four_point=False):
     var = (1.0 if no_factor_two else 2.0) / (fan_out if use_fan_out else fan_in)
     if global_rng:
         return np.random.normal(0.0, np.sqrt(var), size=(fan_in, fan_out))
-    return _normal(rng, var, (fan_in, fan_out), var_as_std)
+    return _normal(rng, var, (fan_in, fan_out), var_as_std, four_point)
 
 
-def kaiming_uniform(fan_in, fan_out, rng, *, use_fan_out=False, bound_is_std=False, normal_instead=False):
+def kaiming_uniform(fan_in, fan_out, rng, *, use_fan_out=False, bound_is_std=False, normal_instead=False,
+                    three_point=False):
     var = 2.0 / (fan_out if use_fan_out else fan_in)
     if normal_instead:
         return rng.normal(0.0, np.sqrt(var), size=(fan_in, fan_out))
     a = np.sqrt(var) if bound_is_std else np.sqrt(3 * var)
+    if three_point:
+        return _three_point(rng, a, (fan_in, fan_out))
     return rng.uniform(-a, a, size=(fan_in, fan_out))
 
 
-def orthogonal(fan_in, fan_out, rng, *, gaussian_only=False, transposed=False, no_sign_fix=False):
+def orthogonal(fan_in, fan_out, rng, *, gaussian_only=False, transposed=False, no_sign_fix=False,
+               signed_permutation=False):
     rows, cols = max(fan_in, fan_out), min(fan_in, fan_out)
+    if signed_permutation:
+        # Orthonormal columns with one ±1 each, in random rows: orthogonal, but not Haar.
+        q = np.zeros((rows, cols))
+        q[rng.permutation(rows)[:cols], np.arange(cols)] = rng.choice([-1.0, 1.0], size=cols)
+        return q if fan_in >= fan_out else q.T
     a = rng.normal(size=(rows, cols))
     if gaussian_only:
         return rng.normal(size=(fan_in, fan_out)) / np.sqrt(fan_in)

@@ -41,6 +41,18 @@ def test_keep_rate_matches_torch(keep):
     assert abs(rate_mine - rate_theirs) < 2 * t
 
 
+@pytest.mark.parametrize("keep", [0.2, 0.5, 0.8])
+def test_units_kept_independently_like_torch(keep):
+    """Runs test: neighbouring units differ (one kept, one dropped) at rate 2p(1 - p)
+    for ours and for torch's, within McDiarmid's bound at failure probability 1e-8
+    (autograder.checks.statistics.runs_halfwidth)."""
+    x = np.random.default_rng(4).uniform(0.5, 1.5, size=N)
+    t = statistics.runs_halfwidth(N) / (N - 1)
+    for out in (_ours(x, keep, seed=5)[0], _torch_dropout(x, keep, seed=5)):
+        kept = out != 0
+        assert abs(np.mean(kept[1:] != kept[:-1]) - 2 * keep * (1 - keep)) < t
+
+
 @pytest.mark.parametrize("keep", [0.3, 0.75])
 def test_kept_units_scaled_by_exactly_one_over_keep_like_torch(keep):
     x = np.random.default_rng(1).uniform(0.5, 1.5, size=10_000) * np.random.default_rng(2).choice([-1, 1], 10_000)

@@ -39,6 +39,13 @@ def _equal(a, b) -> float:
     return float(a.shape == b.shape and bool(np.array_equal(a, b)))
 
 
+def _change_rate(kept: np.ndarray) -> float:
+    """The fraction of neighbours (in the order given) where one unit is kept and the
+    next dropped or the other way round: the number of runs less one, over N - 1."""
+    flat = kept.reshape(-1)
+    return float(np.mean(flat[1:] != flat[:-1])) if flat.size > 1 else 0.0
+
+
 def dropout_scaling(outputs, inputs, params):
     x, p = np.asarray(inputs["x"], dtype=np.float64), float(inputs["p"])
     out = require(outputs, "train", "the train-mode output", shape=x.shape)
@@ -46,7 +53,22 @@ def dropout_scaling(outputs, inputs, params):
     if not np.any(kept):
         raise Unjudgeable("every unit was dropped (the output is all zeros)")
     scale = float(np.max(relative_errors(out[kept], x[kept] / p)))
-    return {"kept_fraction": float(np.mean(kept)), "scale_error": scale}
+    # Runs along the rows (C order) and down the columns (Fortran order).
+    return {"kept_fraction": float(np.mean(kept)), "scale_error": scale,
+            "change_rate": _change_rate(kept), "change_rate_columns": _change_rate(kept.T)}
+
+
+def dropout_independence(outputs, inputs, params):
+    """Masks of many seeds (rows): keep rate per unit across seeds, agreement of the
+    masks of consecutive seeds, and runs along the units within each mask."""
+    x, p = np.asarray(inputs["x"], dtype=np.float64), float(inputs["p"])
+    outs = require(outputs, "train_seeds", "the train-mode outputs for the seeds",
+                   shape=(int(inputs["draws"]),) + x.shape)
+    kept = (outs != 0).reshape(outs.shape[0], -1)
+    changes = kept[:, 1:] != kept[:, :-1]
+    return {"position_rate_gap": float(np.max(np.abs(np.mean(kept, axis=0) - p))),
+            "seed_agreement": float(np.mean(kept[1:] == kept[:-1])),
+            "change_rate": float(np.mean(changes)) if changes.size else 0.0}
 
 
 def dropout_expectation(outputs, inputs, params):
@@ -113,8 +135,31 @@ def init_distribution(outputs, inputs, params):
     W = require(outputs, "first", "W", shape=shape)
     if not np.all(np.isfinite(W)):
         raise Unjudgeable(f"W contains {int(np.sum(~np.isfinite(W)))} NaN or inf entries")
-    return {"mean": float(np.mean(W)), "mean_square": float(np.mean(W * W)),
-            "tail": float(np.mean(np.abs(W) > params["threshold"])), "max_abs": float(np.max(np.abs(W)))}
+    stats = {"mean": float(np.mean(W)), "mean_square": float(np.mean(W * W)),
+             "tail": float(np.mean(np.abs(W) > params["threshold"])), "max_abs": float(np.max(np.abs(W)))}
+    if "law" in params:
+        values = np.sort(W.reshape(-1))
+        stats["ks_distance"] = _ks_distance(values, params["law"], float(params["scale"]))
+        stats["repeated_fraction"] = 1.0 - float(np.count_nonzero(np.diff(values)) + 1) / values.size
+    return stats
+
+
+_erf = np.frompyfunc(math.erf, 1, 1)  # NumPy has no erf, and SciPy is not available where this runs
+
+
+def _ks_distance(sorted_values: np.ndarray, law: str, scale: float) -> float:
+    """Kolmogorov–Smirnov: sup_x |F_n(x) - F(x)| for the exact law, N(0, scale²) or
+    U(-scale, scale); the sup is reached just before or at a sample point."""
+    n = sorted_values.size
+    if law == "normal":
+        cdf = 0.5 * (1.0 + _erf(sorted_values / (scale * math.sqrt(2.0))).astype(np.float64))
+    elif law == "uniform":
+        cdf = np.clip((sorted_values + scale) / (2 * scale), 0.0, 1.0)
+    else:
+        raise ValueError(f"unknown law {law!r}")
+    above = np.arange(1, n + 1) / n - cdf
+    below = cdf - np.arange(n) / n
+    return float(max(np.max(above), np.max(below)))
 
 
 def orthonormal(outputs, inputs, params):
@@ -126,8 +171,14 @@ def orthonormal(outputs, inputs, params):
     gram = W.T @ W if fan_in >= fan_out else W @ W.T
     with np.errstate(all="ignore"):
         deviation = float(np.max(np.abs(gram - np.eye(gram.shape[0]))))
+    n = max(fan_in, fan_out)
+    with np.errstate(all="ignore"):
+        # Entries scaled by √n: for a Haar-random W they are spread like N(0, 1).
+        mean_abs, max_abs = float(np.mean(np.abs(W)) * math.sqrt(n)), float(np.max(np.abs(W)))
     return {"shape_ok": 1.0, "transposed": 0.0, "deviation": deviation if math.isfinite(deviation) else math.inf,
-            "abs_trace": abs(float(np.trace(W))) if fan_in == fan_out else 0.0}
+            "abs_trace": abs(float(np.trace(W))) if fan_in == fan_out else 0.0,
+            "mean_abs_scaled": mean_abs if math.isfinite(mean_abs) else math.inf,
+            "max_abs": max_abs if math.isfinite(max_abs) else math.inf}
 
 
 def _members(values: np.ndarray, candidates: np.ndarray) -> float:
@@ -157,7 +208,7 @@ def sparse(outputs, inputs, params):
 
 
 FAMILIES = {f.__name__: f for f in (
-    dropout_scaling, dropout_expectation, dropout_seed, dropout_test, dropout_backward_mask,
+    dropout_scaling, dropout_independence, dropout_expectation, dropout_seed, dropout_test, dropout_backward_mask,
     dropout_backward_numerical, penalty_numerical, init_determinism, init_distribution, orthonormal, sparse)}
 
 

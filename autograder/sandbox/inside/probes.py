@@ -191,6 +191,21 @@ def dropout_behaviour(get, inputs):
     return outputs
 
 
+def dropout_seeds(get, inputs):
+    """Forward in train mode once per seed, seeds inputs['seed'] + 0, 1, ..., draws - 1."""
+    forward = get("dropout_forward")
+    x, p = inputs["x"], float(inputs["p"])
+    outs = []
+    for j in range(int(inputs["draws"])):
+        param = {"p": p, "mode": "train", "seed": int(inputs["seed"]) + j}
+        out, _ = _unpack_pair(forward(_copy(x), param), "dropout_forward", "out", "cache")
+        outs.append(np.asarray(out))
+    shapes = {o.shape for o in outs}
+    if len(shapes) != 1:
+        raise ProbeError(f"dropout_forward returned outputs of different shapes {sorted(shapes)} for the same x")
+    return {"train_seeds": np.stack(outs)}
+
+
 def dropout_perturbed(get, inputs):
     """Values of sum(dropout_forward(x ± h e_i) * dout) for every i, seed fixed, plus backward at x."""
     forward, backward = get("dropout_forward"), get("dropout_backward")
@@ -273,6 +288,6 @@ def initializer_samples(get, inputs):
 PROBES = {
     f.__name__: f
     for f in (call, optimizer_trajectory, schedule_values, numerical_gradient, numerical_gradient_array,
-              sparse_gradient_check, dropout_behaviour, dropout_perturbed, penalty_and_gradient,
+              sparse_gradient_check, dropout_behaviour, dropout_seeds, dropout_perturbed, penalty_and_gradient,
               initializer_samples)
 }
