@@ -161,6 +161,50 @@ FAMILIES = {f.__name__: f for f in (
     dropout_backward_numerical, penalty_numerical, init_determinism, init_distribution, orthonormal, sparse)}
 
 
+# ---------------------------------------------------------- generic diagnoses --
+# Named from the received and expected outputs alone, so the grader and the self-check
+# give them for any function. Each is (id, title); the text adds what was measured.
+
+INPUT_CHANGED = ("input-changed-in-place", "an input changed in place")
+GENERIC = dict([INPUT_CHANGED])
+# Inputs that a function may change in place (and return): the update rules' w.
+IN_PLACE_NOTES = {"dw": " (an update rule may update w in place and return it, as torch.optim does, "
+                        "but dw belongs to the caller)"}
+
+
+def changed_input(received: dict) -> tuple[str, str] | None:
+    """(name, why) when an input handed to the function differs after the call from the copy the
+    probe took before it (the probe's "untouched" output), or None."""
+    watched = received.get("untouched")
+    if watched is None or watched.kind != "dict":
+        return None
+    given, after = watched.value.get("given"), watched.value.get("after")
+    if given is None or after is None or given.kind != "dict" or after.kind != "dict":
+        return None
+    for name in sorted(given.value):
+        before = given.value[name]
+        now = after.value.get(name)
+        if before is None or now is None or before.kind != "array" or now.kind != "array":
+            continue
+        b, a = before.value, now.value
+        if b.shape != a.shape or b.dtype != a.dtype:
+            return name, f"modified `{name}` in place: it became an array of shape {a.shape[1:]}, dtype {a.dtype}"
+        with np.errstate(invalid="ignore"):
+            same = (b == a) | (np.isnan(b) & np.isnan(a)) if np.issubdtype(b.dtype, np.inexact) else (b == a)
+        if bool(np.all(same)):
+            continue
+        where = tuple(int(i) for i in np.argwhere(~same)[0])
+        call, index = where[0], where[1:]
+        shown = "[" + ", ".join(map(str, index)) + "]" if index else ""
+        calls = f" (call {call + 1} of {b.shape[0]})" if b.shape[0] > 1 else ""
+        return name, (f"modified `{name}` in place{calls}: {int(np.sum(~same))} of {same.size} entries changed "
+                f"over {b.shape[0]} call(s), first "
+                f"`{name}{shown}` is {float(a[where]):.8g} after the call where {float(b[where]):.8g} was passed"
+                f"{IN_PLACE_NOTES.get(name, '')}. Leave the caller's arrays as they were: compute into a new array "
+                f"(or start from `{name}.copy()`) instead of `{name}[...] = ...`, `{name} *= ...` or `{name} -= ...`")
+    return None
+
+
 # -------------------------------------------------------------------- judging --
 
 class Judgement:
@@ -224,6 +268,18 @@ def judge(entry: dict, received: dict, inputs: dict, variants=None) -> Judgement
     ``variants`` (the entry's own list if None) may be a callable returning the
     list, so the grader computes the wrong variants' outputs only for a failure.
     """
+    verdict = _judge_outputs(entry, received, inputs, variants)
+    changed = changed_input(received)
+    if changed is None:
+        return verdict
+    problem = "" if verdict.passed else f"; and besides: {verdict.message}"
+    name, why = changed
+    return Judgement(False, why + problem, verdict.error,
+                     [(INPUT_CHANGED[0], f"{INPUT_CHANGED[1]}: the function modified `{name}`, which belongs to the "
+                                         f"caller{IN_PLACE_NOTES.get(name, '')}")] + verdict.mistakes)
+
+
+def _judge_outputs(entry: dict, received: dict, inputs: dict, variants) -> Judgement:
     if entry["kind"] == "match":
         problem, error = first_difference(received, entry["expected"], entry["outputs"], entry["rtol"],
                                           entry["atol"], inputs)
