@@ -59,8 +59,6 @@ CATALOGUE: tuple[Mistake, ...] = (
     # --------------------------------------------------------------- optimizers
     Mistake("sgd", "sgd-ascent", "gradient ascent",
             "the step goes against the gradient: w - learning_rate * dw", {"ascent": True}),
-    Mistake("sgd", "sgd-ignores-config", "learning rate from config ignored",
-            "read learning_rate from config (use setdefault for the default)", {"fixed_learning_rate": True}),
     Mistake("sgd_momentum", "velocity-not-stored", "velocity not stored",
             "save the new velocity in config['velocity'] so the next step can build on it; "
             "without it momentum is plain SGD", {"forget_velocity": True}),
@@ -94,7 +92,9 @@ CATALOGUE: tuple[Mistake, ...] = (
             "save the new cache in config['cache']", {"forget_cache": True}),
     Mistake("adam", "adam-no-bias-correction", "Adam without bias correction",
             "m and v start at zero, so divide them by (1 - beta1**t) and (1 - beta2**t); "
-            "without that the first steps are far too small", {"bias_correction": False}),
+            "without it the first steps are far too LARGE, about 3x with the default betas (step 1 moves "
+            "by lr * (1 - beta1) / sqrt(1 - beta2) = 3.16 lr instead of about lr) until the averages warm up",
+            {"bias_correction": False}),
     Mistake("adam", "adam-eps-inside-sqrt", "epsilon inside the square root",
             "divide by sqrt(v_hat) + epsilon, not sqrt(v_hat + epsilon)", {"eps_inside_sqrt": True}),
     Mistake("adam", "adam-t-after-use", "t incremented after it is used",
@@ -192,6 +192,37 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake("orthogonal", "orthogonal-transposed", "transposed",
             "W must have shape (fan_in, fan_out): for a wide W take the transpose of the tall Q", {"transposed": True}),
 )
+
+
+def _hyperparameters(function: str) -> dict:
+    """The numeric defaults the reference fills into an empty config (the one place they are written)."""
+    import numpy as np
+
+    from autograder.references import optimizers
+
+    _, config = getattr(optimizers, function)(np.zeros(2), np.zeros(2), {})
+    return {k: float(v) for k, v in config.items() if isinstance(v, float)}
+
+
+def _ignored_hyperparameters() -> tuple[Mistake, ...]:
+    """'ignores config[key]' for every hyperparameter of every update rule: the rule run with
+    the key pinned to its default, whatever the case sets. Named where the case's value
+    matters and another constant would not (a hard-coded epsilon = 1e-7 looks like 1e-8
+    next to epsilon = 0.3)."""
+    found = []
+    for function in ("sgd", "sgd_momentum", "nesterov_momentum", "adagrad", "rmsprop", "adam", "adamw"):
+        for key, default in _hyperparameters(function).items():
+            found.append(Mistake(
+                function, f"{function.replace('_', '-')}-ignores-{key.replace('_', '-')}",
+                f"ignores config['{key}']",
+                f"this case sets {key} to another value, but the step behaves as with a fixed constant (here as "
+                f"with the default {default:g}); read config['{key}'] (after config.setdefault('{key}', "
+                f"{default:g})) instead of writing the number in the formula",
+                {"pin": {key: default}}))
+    return tuple(found)
+
+
+CATALOGUE = CATALOGUE + _ignored_hyperparameters()
 
 
 def by_id(mistake_id: str) -> Mistake:

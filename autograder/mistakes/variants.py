@@ -87,21 +87,24 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=0, *, for
 
 # ---------------------------------------------------------------- optimizers --
 
-def _defaults(config, **defaults):
+def _defaults(config, pin, **defaults):
+    """config with its defaults filled; ``pin`` ({key: value}, the knob of every update rule)
+    overrides the caller's values, as a rule with those hyperparameters hard-coded does."""
     config = {} if config is None else config
+    config.update(pin or {})
     for key, value in defaults.items():
         config.setdefault(key, value)
     return config
 
 
-def sgd(w, dw, config=None, *, ascent=False, fixed_learning_rate=False):
-    config = _defaults(config, learning_rate=1e-2)
-    lr = 1e-2 if fixed_learning_rate else config["learning_rate"]
+def sgd(w, dw, config=None, *, pin=None, ascent=False):
+    config = _defaults(config, pin, learning_rate=1e-2)
+    lr = config["learning_rate"]
     return (w + lr * dw if ascent else w - lr * dw), config
 
 
-def sgd_momentum(w, dw, config=None, *, forget_velocity=False, dampened=False, ascent=False):
-    config = _defaults(config, learning_rate=1e-2, momentum=0.9)
+def sgd_momentum(w, dw, config=None, *, pin=None, forget_velocity=False, dampened=False, ascent=False):
+    config = _defaults(config, pin, learning_rate=1e-2, momentum=0.9)
     rho = config["momentum"]
     v = np.zeros_like(w) if forget_velocity else config.get("velocity", np.zeros_like(w))
     v = rho * v + ((1 - rho) * dw if dampened else dw)
@@ -110,8 +113,8 @@ def sgd_momentum(w, dw, config=None, *, forget_velocity=False, dampened=False, a
     return (w + step if ascent else w - step), config
 
 
-def nesterov_momentum(w, dw, config=None, *, plain_momentum=False, forget_velocity=False, sign_error=False):
-    config = _defaults(config, learning_rate=1e-2, momentum=0.9)
+def nesterov_momentum(w, dw, config=None, *, pin=None, plain_momentum=False, forget_velocity=False, sign_error=False):
+    config = _defaults(config, pin, learning_rate=1e-2, momentum=0.9)
     mu = config["momentum"]
     v = np.zeros_like(w) if forget_velocity else config.get("velocity", np.zeros_like(w))
     v_new = mu * v - config["learning_rate"] * dw
@@ -123,8 +126,8 @@ def nesterov_momentum(w, dw, config=None, *, plain_momentum=False, forget_veloci
     return w - mu * v + (1 + mu) * v_new, config
 
 
-def adagrad(w, dw, config=None, *, eps_inside_sqrt=False, forget_cache=False, no_sqrt=False):
-    config = _defaults(config, learning_rate=1e-2, epsilon=1e-8)
+def adagrad(w, dw, config=None, *, pin=None, eps_inside_sqrt=False, forget_cache=False, no_sqrt=False):
+    config = _defaults(config, pin, learning_rate=1e-2, epsilon=1e-8)
     cache = (np.zeros_like(w) if forget_cache else config.get("cache", np.zeros_like(w))) + dw * dw
     config["cache"] = cache
     eps = config["epsilon"]
@@ -135,9 +138,9 @@ def adagrad(w, dw, config=None, *, eps_inside_sqrt=False, forget_cache=False, no
     return w - config["learning_rate"] * dw / denominator, config
 
 
-def rmsprop(w, dw, config=None, *, like_adagrad=False, eps_inside_sqrt=False, decay_swapped=False,
+def rmsprop(w, dw, config=None, *, pin=None, like_adagrad=False, eps_inside_sqrt=False, decay_swapped=False,
             forget_cache=False):
-    config = _defaults(config, learning_rate=1e-2, decay_rate=0.99, epsilon=1e-8)
+    config = _defaults(config, pin, learning_rate=1e-2, decay_rate=0.99, epsilon=1e-8)
     d = config["decay_rate"]
     old = np.zeros_like(w) if forget_cache else config.get("cache", np.zeros_like(w))
     if like_adagrad:
@@ -152,9 +155,9 @@ def rmsprop(w, dw, config=None, *, like_adagrad=False, eps_inside_sqrt=False, de
     return w - config["learning_rate"] * dw / denominator, config
 
 
-def adam(w, dw, config=None, *, bias_correction=True, eps_inside_sqrt=False, increment_after_use=False,
+def adam(w, dw, config=None, *, pin=None, bias_correction=True, eps_inside_sqrt=False, increment_after_use=False,
          forget_t=False, betas_swapped=False):
-    config = _defaults(config, learning_rate=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-8)
+    config = _defaults(config, pin, learning_rate=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-8)
     config.setdefault("m", np.zeros_like(w))
     config.setdefault("v", np.zeros_like(w))
     config.setdefault("t", 0)
@@ -180,9 +183,9 @@ def adam(w, dw, config=None, *, bias_correction=True, eps_inside_sqrt=False, inc
 _correct_adam = adam
 
 
-def adamw(w, dw, config=None, *, coupled=False, decay_not_scaled=False, decay_after_step=False, no_decay=False):
+def adamw(w, dw, config=None, *, pin=None, coupled=False, decay_not_scaled=False, decay_after_step=False, no_decay=False):
     adam = _correct_adam
-    config = _defaults(config, learning_rate=1e-3, weight_decay=1e-2)
+    config = _defaults(config, pin, learning_rate=1e-3, weight_decay=1e-2)
     lr, wd = config["learning_rate"], config["weight_decay"]
     if no_decay:
         return adam(w, dw, config)
