@@ -35,6 +35,9 @@ CATALOGUE: tuple[Mistake, ...] = (
             "the relative error of two arrays is the largest elementwise error, not the average", {"mean_not_max": True}),
     Mistake("rel_error", "rel-error-one-sided", "one-sided denominator",
             "the denominator is |x| + |y|, symmetric in both arguments, not |y| alone", {"denominator_one_side": True}),
+    Mistake("rel_error", "rel-error-absolute", "absolute instead of relative error",
+            "max |x - y| depends on the scale of the values; divide by max(1e-8, |x| + |y|) elementwise",
+            {"absolute": True}),
     Mistake("eval_numerical_gradient", "forward-difference", "forward instead of centred differences",
             "(f(x+h) - f(x)) / h has error O(h); (f(x+h) - f(x-h)) / 2h has error O(h²)", {"forward": True}),
     Mistake("eval_numerical_gradient", "no-halving", "centred difference divided by h instead of 2h",
@@ -105,6 +108,18 @@ CATALOGUE: tuple[Mistake, ...] = (
             {"forget_t": True}),
     Mistake("adam", "adam-betas-swapped", "beta1 and beta2 swapped",
             "beta1 (0.9) averages the gradient, beta2 (0.999) averages its square", {"betas_swapped": True}),
+    Mistake("adam", "adam-state-not-stored", "Adam state (m, v, t) not stored",
+            "keep m, v and t in config between calls; kept in local variables, every call is the first step again "
+            "(m and v start from zero, t = 1)", {"forget_state": True}),
+    Mistake("adam", "adam-t-starts-at-one", "t starting at 1 (an older course template)",
+            "some older templates set config['t'] = 1 and increment before use, so the first step uses t = 2; "
+            "this course starts from t = 0 and increments before use, so the first step uses t = 1",
+            {"t_starts_at_one": True}),
+    Mistake("adam", "adam-efficient-form", "the paper's \"efficient\" Adam form",
+            "Kingma & Ba fold the corrections into the step, lr * sqrt(1 - beta2**t) / (1 - beta1**t) * "
+            "m / (sqrt(v) + epsilon); that equals this course's m_hat / (sqrt(v_hat) + epsilon) only with epsilon "
+            "replaced by epsilon / sqrt(1 - beta2**t), which the case's epsilon makes visible; use the "
+            "bias-corrected form", {"efficient_form": True}),
     Mistake("adamw", "adamw-l2-coupled", "weight decay through the gradient (Adam + L2)",
             "AdamW decays the weights directly, w * (1 - learning_rate * weight_decay), before the Adam step; "
             "adding weight_decay * w to dw sends the decay through m and v, so it is divided by sqrt(v_hat)",
@@ -144,10 +159,16 @@ CATALOGUE: tuple[Mistake, ...] = (
             "inverted dropout already scaled at train time; test mode returns x unchanged", {"scale_in_test": True}),
     Mistake("dropout_forward", "dropout-ignores-seed", "seed ignored",
             "when dropout_param has a seed, draw the mask from np.random.default_rng(seed)", {"ignore_seed": True}),
+    Mistake("dropout_forward", "dropout-masks-at-test", "test-mode dropout still masks",
+            "in test mode (dropout_param['mode'] == 'test') return x unchanged: no mask, no scaling",
+            {"mask_in_test": True}),
     Mistake("dropout_backward", "dropout-backward-unscaled", "backward without the 1/p scale",
             "the forward pass multiplied by mask / p, so the backward pass must too", {"no_scaling": True}),
     Mistake("dropout_backward", "dropout-backward-no-mask", "backward ignores the mask",
             "only the kept units pass gradient back: dx = dout * mask / p", {"ignores_mask": True}),
+    Mistake("dropout_backward", "dropout-backward-passes-dout", "backward ignores the mask in train mode",
+            "returning dout is the test-mode backward; in train mode dx = dout * mask / p, the same mask and "
+            "scale as the forward pass", {"passes_dout": True}),
     Mistake("l2_regularization", "l2-no-factor-two", "gradient missing the factor 2",
             "d/dW of reg * sum(W**2) is 2 * reg * W", {"no_factor_two": True}),
     Mistake("l2_regularization", "l2-half-loss", "0.5 * reg * sum(W**2)",
@@ -173,6 +194,9 @@ CATALOGUE: tuple[Mistake, ...] = (
             "for U(-a, a) the variance is a²/3, so a = sqrt(3) * std", {"bound_sqrt_3": True}),
     Mistake("xavier_uniform", "xavier-uniform-normal", "normal instead of uniform",
             "draw from rng.uniform(-a, a)", {"normal_instead": True}),
+    Mistake("xavier_uniform", "xavier-uniform-bound-sqrt-2", "uniform bound off by √2",
+            "a = sqrt(3 / (fan_in + fan_out)) is the bound for variance 1 / (fan_in + fan_out); Xavier's variance "
+            "is 2 / (fan_in + fan_out), so a = sqrt(6 / (fan_in + fan_out))", {"variance_without_two": True}),
     Mistake("kaiming_normal", "kaiming-fan-out", "Kaiming with fan_out",
             "for the forward pass the variance is 2 / fan_in", {"use_fan_out": True}),
     Mistake("kaiming_normal", "kaiming-var-as-std", "variance used as standard deviation",
@@ -181,6 +205,8 @@ CATALOGUE: tuple[Mistake, ...] = (
             "ReLU zeroes half the units, which the factor 2 in 2 / fan_in compensates", {"no_factor_two": True}),
     Mistake("kaiming_normal", "kaiming-global-rng", "global NumPy RNG instead of rng",
             "draw from the rng argument (rng.normal)", {"global_rng": True}),
+    Mistake("kaiming_normal", "kaiming-transposed", "transposed shape",
+            "W has shape (fan_in, fan_out): fan_in inputs, fan_out outputs, as in x @ W", {"transposed": True}),
     Mistake("kaiming_uniform", "kaiming-uniform-fan-out", "Kaiming with fan_out",
             "a = sqrt(6 / fan_in)", {"use_fan_out": True}),
     Mistake("kaiming_uniform", "kaiming-uniform-bound-is-std", "standard deviation used as the bound",
@@ -212,6 +238,15 @@ def _ignored_hyperparameters() -> tuple[Mistake, ...]:
     found = []
     for function in ("sgd", "sgd_momentum", "nesterov_momentum", "adagrad", "rmsprop", "adam", "adamw"):
         for key, default in _hyperparameters(function).items():
+            if key == "epsilon":
+                # Left out, or fixed at a tiny constant such as the default: the two give the same
+                # steps wherever the case's epsilon dominates, so they are one mistake.
+                found.append(Mistake(
+                    function, f"{function.replace('_', '-')}-ignores-epsilon", "epsilon left out or ignored",
+                    "this case sets config['epsilon'] large enough to change the steps, but the step behaves as "
+                    "without epsilon (or with a fixed tiny one such as 1e-8 or 1e-7); divide by "
+                    "sqrt(...) + config['epsilon']", {"pin": {key: 0.0}}))
+                continue
             found.append(Mistake(
                 function, f"{function.replace('_', '-')}-ignores-{key.replace('_', '-')}",
                 f"ignores config['{key}']",

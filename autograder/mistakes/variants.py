@@ -15,9 +15,11 @@ import numpy as np
 
 # ------------------------------------------------------------ gradient_check --
 
-def rel_error(x, y, *, no_floor=False, mean_not_max=False, denominator_one_side=False):
+def rel_error(x, y, *, no_floor=False, mean_not_max=False, denominator_one_side=False, absolute=False):
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
+    if absolute:
+        return float(np.max(np.abs(x - y)))
     denominator = np.abs(y) if denominator_one_side else np.abs(x) + np.abs(y)
     if not no_floor:
         denominator = np.maximum(1e-8, denominator)
@@ -156,11 +158,15 @@ def rmsprop(w, dw, config=None, *, pin=None, like_adagrad=False, eps_inside_sqrt
 
 
 def adam(w, dw, config=None, *, pin=None, bias_correction=True, eps_inside_sqrt=False, increment_after_use=False,
-         forget_t=False, betas_swapped=False):
+         forget_t=False, betas_swapped=False, forget_state=False, t_starts_at_one=False, efficient_form=False):
     config = _defaults(config, pin, learning_rate=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-8)
+    if forget_state:
+        # m, v and t kept in local variables: every call is the first step again.
+        for key in ("m", "v", "t"):
+            config.pop(key, None)
     config.setdefault("m", np.zeros_like(w))
     config.setdefault("v", np.zeros_like(w))
-    config.setdefault("t", 0)
+    config.setdefault("t", 1 if t_starts_at_one else 0)
     b1, b2 = config["beta1"], config["beta2"]
     if betas_swapped:
         b1, b2 = b2, b1
@@ -169,10 +175,16 @@ def adam(w, dw, config=None, *, pin=None, bias_correction=True, eps_inside_sqrt=
     config["m"] = b1 * config["m"] + (1 - b1) * dw
     config["v"] = b2 * config["v"] + (1 - b2) * dw * dw
     m, v = config["m"], config["v"]
+    eps = config["epsilon"]
+    if forget_state:
+        del config["m"], config["v"], config["t"]
+    if efficient_form:
+        # Kingma & Ba's "more efficient" order: the corrections folded into the step size.
+        step = config["learning_rate"] * math.sqrt(1 - b2**t) / (1 - b1**t)
+        return w - step * m / (np.sqrt(v) + eps), config
     if bias_correction:
         with np.errstate(divide="ignore", invalid="ignore"):
             m, v = m / (1 - b1**t), v / (1 - b2**t)
-    eps = config["epsilon"]
     with np.errstate(invalid="ignore"):
         denominator = np.sqrt(v + eps) if eps_inside_sqrt else np.sqrt(v) + eps
         return w - config["learning_rate"] * m / denominator, config
@@ -228,10 +240,10 @@ def linear_warmup(lr, t, warmup_steps, *, off_by_one=False, no_cap=False):
 # ------------------------------------------------------------ regularization --
 
 def dropout_forward(x, dropout_param, *, not_inverted=False, keep_drop_swapped=False, scale_in_test=False,
-                    ignore_seed=False, mask_not_applied=False):
+                    ignore_seed=False, mask_not_applied=False, mask_in_test=False):
     p, mode = dropout_param["p"], dropout_param["mode"]
     rng = np.random.default_rng(dropout_param.get("seed"))
-    if mode == "train":
+    if mode == "train" or mask_in_test:
         keep = (1 - p) if keep_drop_swapped else p
         # The realistic way to ignore the seed: draw from NumPy's global generator.
         mask = (np.random.rand(*x.shape) if ignore_seed else rng.random(x.shape)) < keep
@@ -241,9 +253,9 @@ def dropout_forward(x, dropout_param, *, not_inverted=False, keep_drop_swapped=F
     return (x * p if scale_in_test else x.copy()), (dropout_param, None)
 
 
-def dropout_backward(dout, cache, *, no_scaling=False, ignores_mask=False):
+def dropout_backward(dout, cache, *, no_scaling=False, ignores_mask=False, passes_dout=False):
     dropout_param, mask = cache
-    if dropout_param["mode"] != "train":
+    if dropout_param["mode"] != "train" or passes_dout:
         return dout
     p = dropout_param["p"]
     if ignores_mask:
@@ -293,8 +305,9 @@ def xavier_normal(fan_in, fan_out, rng, *, var_as_std=False, fan_in_only=False, 
     return _normal(rng, var, (fan_in, fan_out), var_as_std)
 
 
-def xavier_uniform(fan_in, fan_out, rng, *, bound_is_variance=False, normal_instead=False, bound_sqrt_3=False):
-    var = 2.0 / (fan_in + fan_out)
+def xavier_uniform(fan_in, fan_out, rng, *, bound_is_variance=False, normal_instead=False, bound_sqrt_3=False,
+                   variance_without_two=False):
+    var = (1.0 if variance_without_two else 2.0) / (fan_in + fan_out)
     if normal_instead:
         return rng.normal(0.0, np.sqrt(var), size=(fan_in, fan_out))
     a = var if bound_is_variance else (np.sqrt(var) if bound_sqrt_3 else np.sqrt(3 * var))
@@ -302,8 +315,10 @@ def xavier_uniform(fan_in, fan_out, rng, *, bound_is_variance=False, normal_inst
 
 
 def kaiming_normal(fan_in, fan_out, rng, *, use_fan_out=False, var_as_std=False, no_factor_two=False,
-                   global_rng=False):
+                   global_rng=False, transposed=False):
     var = (1.0 if no_factor_two else 2.0) / (fan_out if use_fan_out else fan_in)
+    if transposed:
+        return _normal(rng, var, (fan_out, fan_in), var_as_std)
     if global_rng:
         return np.random.normal(0.0, np.sqrt(var), size=(fan_in, fan_out))
     return _normal(rng, var, (fan_in, fan_out), var_as_std)

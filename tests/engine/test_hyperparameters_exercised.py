@@ -1,6 +1,6 @@
 """Every hyperparameter of every update rule is exercised: a rule that writes any one
-constant in place of config[key] (its default, or the value one case uses) fails some
-case, and the default constant is named "ignores config[key]"."""
+constant in place of config[key] (its default, 0, or the value one case uses) fails at
+least two cases, and the default (for epsilon: none at all) is named "ignores config[key]"."""
 from __future__ import annotations
 
 import functools
@@ -41,12 +41,12 @@ def test_each_key_takes_distinct_values_unlike_its_default(function, key):
 @pytest.mark.parametrize("function,key", KEYS, ids=[f"{f}-{k}" for f, k in KEYS])
 def test_any_hard_coded_constant_fails_and_the_default_is_named(function, key):
     default = catalogue._hyperparameters(function)[key]
-    values = {default} | {c.inputs["config"][key] for c in CASES if c.function == function and c.inputs["config"]}
+    values = {default, 0.0} | {c.inputs["config"][key] for c in CASES if c.function == function and c.inputs["config"]}
     for value in sorted(values):
         pinned = functools.partial(getattr(variants, function), pin={key: value})
         verdicts = _run(function, pinned)
         failed = [v for _, v in verdicts if not v.passed]
         assert len(failed) >= 2, f"{function} with {key} fixed at {value:g} fails only {len(failed)} case(s)"
-        if value == default:
+        if value == default or (key == "epsilon" and value == 0.0):
             wanted = f"{function.replace('_', '-')}-ignores-{key.replace('_', '-')}"
             assert any(v.mistake_id == wanted for v in failed), [v.diagnosis for v in failed]
