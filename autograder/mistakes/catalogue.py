@@ -153,8 +153,10 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake("dropout_forward", "dropout-not-inverted", "non-inverted dropout",
             "with inverted dropout the kept units are divided by p at train time so test time is the identity",
             {"not_inverted": True}),
-    Mistake("dropout_forward", "dropout-keep-drop-swapped", "keep and drop probability swapped",
-            "p is the probability of KEEPING a unit: mask = rand < p", {"keep_drop_swapped": True}),
+    Mistake("dropout_forward", "dropout-keep-drop-swapped", "p read as the drop probability",
+            "that is torch.nn.Dropout's convention and some older course templates'; here, as in cs231n, p is the "
+            "probability of KEEPING a unit: mask = rand < p, and kept units are divided by p",
+            {"keep_drop_swapped": True}),
     Mistake("dropout_forward", "dropout-scaled-at-test", "scaling at test time",
             "inverted dropout already scaled at train time; test mode returns x unchanged", {"scale_in_test": True}),
     Mistake("dropout_forward", "dropout-ignores-seed", "seed ignored",
