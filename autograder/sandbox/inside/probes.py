@@ -61,10 +61,15 @@ def _unpack_pair(result, function: str, first: str, second: str):
 def call(get, inputs):
     """Call ``inputs['function'](*args, **kwargs)`` once; also report the args afterwards."""
     fn = get(inputs["function"])
-    args = [_copy(a) if isinstance(a, np.ndarray) else a for a in inputs.get("args", [])]
-    kwargs = {k: (_copy(v) if isinstance(v, np.ndarray) else v) for k, v in inputs.get("kwargs", {}).items()}
-    result = fn(*args, **kwargs)
-    return {"return": result, "args_after": [a for a in args if isinstance(a, np.ndarray)]}
+    watched = _Watched()
+    names = inputs.get("arg_names", [])
+    args = [watched.hand(names[i] if i < len(names) else f"argument {i + 1}", _copy(a)) if isinstance(a, np.ndarray)
+            else a for i, a in enumerate(inputs.get("args", []))]
+    kwargs = {k: (watched.hand(k, _copy(v)) if isinstance(v, np.ndarray) else v)
+              for k, v in inputs.get("kwargs", {}).items()}
+    result = _copy_if_array(fn(*args, **kwargs))
+    return {"return": result, "args_after": [_copy(a) for a in args if isinstance(a, np.ndarray)],
+            **watched.outputs()}
 
 
 # -------------------------------------------------------------- optimizers --
@@ -167,11 +172,12 @@ def numerical_gradient(get, inputs):
 def numerical_gradient_array(get, inputs):
     """Call eval_numerical_gradient_array(f, x, df, h) on tanh(x @ m)."""
     fn = get("eval_numerical_gradient_array")
-    x, df = _copy(inputs["x"]), _copy(inputs["df"])
+    watched = _Watched()
+    x, df = _copy(inputs["x"]), watched.hand("df", _copy(inputs["df"]))
     m = inputs["m"]
     f = _CountingFunction(lambda z: smooth_array(z, m), x)
     grad = fn(f, x, df, **({"h": inputs["h"]} if "h" in inputs else {}))
-    return {"grad": grad, "x_after": x, "calls": f.calls}
+    return {"grad": grad, "x_after": x, "calls": f.calls, **watched.outputs()}
 
 
 def sparse_gradient_check(get, inputs):
@@ -180,12 +186,13 @@ def sparse_gradient_check(get, inputs):
     c, d = inputs["c"], inputs["d"]
     outputs = {}
     x = _copy(inputs["x"])
+    watched = _Watched()
     for label, seed in (("first", inputs["seed"]), ("again", inputs["seed"]), ("other_seed", inputs["other_seed"])):
         f = _CountingFunction(lambda z: smooth_scalar(z, c, d), x)
-        outputs[label] = fn(f, x, _copy(inputs["analytic_grad"]), num_checks=int(inputs["num_checks"]),
-                            h=float(inputs["h"]), seed=int(seed))
+        outputs[label] = fn(f, x, watched.hand("analytic_grad", _copy(inputs["analytic_grad"])),
+                            num_checks=int(inputs["num_checks"]), h=float(inputs["h"]), seed=int(seed))
     outputs["x_after"] = x
-    return outputs
+    return outputs | watched.outputs()
 
 
 # ----------------------------------------------------------- regularization --
