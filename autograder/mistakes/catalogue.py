@@ -133,6 +133,9 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake("adamw", "adamw-no-decay", "weight decay ignored",
             "read weight_decay from config (default 1e-2) and shrink w by (1 - learning_rate * weight_decay) "
             "at every step", {"no_decay": True}),
+    Mistake("adamw", "adamw-state-not-stored", "Adam state (m, v, t) not stored",
+            "keep m, v and t in config between calls; kept in local variables, every call is the first Adam step "
+            "again (m and v start from zero, t = 1)", {"forget_state": True}),
     Mistake("step_decay", "step-decay-no-floor", "continuous instead of step decay",
             "use integer division epoch // every: the rate drops in steps", {"no_floor": True}),
     Mistake("step_decay", "step-decay-off-by-one", "drop one epoch early",

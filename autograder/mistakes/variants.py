@@ -8,6 +8,7 @@ catalogue entry and, at most, one new knob here.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -195,8 +196,9 @@ def adam(w, dw, config=None, *, pin=None, bias_correction=True, eps_inside_sqrt=
 _correct_adam = adam
 
 
-def adamw(w, dw, config=None, *, pin=None, coupled=False, decay_not_scaled=False, decay_after_step=False, no_decay=False):
-    adam = _correct_adam
+def adamw(w, dw, config=None, *, pin=None, coupled=False, decay_not_scaled=False, decay_after_step=False, no_decay=False,
+          forget_state=False):
+    adam = functools.partial(_correct_adam, forget_state=forget_state)
     config = _defaults(config, pin, learning_rate=1e-3, weight_decay=1e-2)
     lr, wd = config["learning_rate"], config["weight_decay"]
     if no_decay:
