@@ -27,6 +27,11 @@ def test_the_bank_is_big_and_covers_every_assignment():
     assert any(p.suffix == ".ipynb" for p in BANK)
 
 
+def test_every_generic_diagnosis_has_a_bank_entry():
+    declared = {meta(p)["mistake"] for p in BANK}
+    assert set(judging.GENERIC) <= declared, set(judging.GENERIC) - declared
+
+
 @pytest.mark.parametrize("path", BANK, ids=IDS)
 def test_a_bank_file_holds_only_its_broken_function_and_names_its_base(path):
     import ast
