@@ -32,7 +32,7 @@ def _rel_error_cases(rng) -> list[Case]:
         tol = FLOAT32 if np.asarray(x).dtype == np.float32 else EXACT
         judge = matches_reference(reference, [Output("return", "the relative error", scalar=True)], tol)
         return Case(f"rel_error: {name}", "rel_error", "call",
-                    {"function": "rel_error", "args": [x, y]}, judge,
+                    {"function": "rel_error", "args": [x, y], "arg_names": ["x", "y"]}, judge,
                     setting=f"`rel_error(x, y)` with x, y of shape {np.shape(x)} ({name})")
 
     a = rng.standard_normal((4, 5))

@@ -39,7 +39,7 @@ def _determinism(case):
                "two rngs made with the same seed gave different W (NumPy's and Python's global generators were "
                "reseeded differently in between); rng must be the only source of randomness"),
         binary("other_seed_equal", "another seed, same W", 0, "rngs with different seeds gave the same W; draw W from rng") | {"unless_failed": True}],
-        "rules": {k: exact for k in ("shape_ok", "finite", "same_seed_equal", "other_seed_equal")}}
+        "rules": {k: exact for k in ("shape_ok", "transposed", "finite", "same_seed_equal", "other_seed_equal")}}
 
 
 def _distribution(case):

@@ -21,16 +21,27 @@ FLOAT64 = Tolerance(rtol=1e-6, atol=1e-12)
 # float32 input may be updated in float32: about 7 digits per step, compounding over the run.
 FLOAT32 = Tolerance(rtol=2e-3, atol=1e-6)
 
-# Hyperparameters that are not the defaults, so a rule that ignores config fails.
-CUSTOM_CONFIG = {
-    "sgd": {"learning_rate": 0.05},
-    "sgd_momentum": {"learning_rate": 0.02, "momentum": 0.8},
-    "nesterov_momentum": {"learning_rate": 0.02, "momentum": 0.8},
-    "adagrad": {"learning_rate": 0.1, "epsilon": 1e-7},
-    "rmsprop": {"learning_rate": 0.01, "decay_rate": 0.9, "epsilon": 1e-7},
-    "adam": {"learning_rate": 0.01, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-7},
-    "adamw": {"learning_rate": 0.01, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-7, "weight_decay": 0.1},
-}
+# Three configs per rule, one per kind of case (large weights and float32, tiny gradients,
+# non-contiguous arrays). Each hyperparameter takes three values unlike its default and
+# unlike each other, each in a case where it changes the weights beyond the tolerance
+# (epsilon is 0.3 against |dw| ~ 10, 1e-6 against |dw| ~ 1e-6, 1e-3 against |dw| ~ 1), so
+# a rule that hard-codes any one constant fails at least two cases, and the mistakes
+# "ignores config[key]" (mistakes/catalogue.py) name it. No product of two values equals a
+# default either: lr * (1 - momentum) = 0.01 would make the dampened velocity look like
+# the default learning rate.
+_LARGE = {"learning_rate": 0.04, "momentum": 0.8, "decay_rate": 0.9, "beta1": 0.8, "beta2": 0.99, "epsilon": 0.3,
+          "weight_decay": 0.1}
+_TINY = {"learning_rate": 0.003, "momentum": 0.5, "decay_rate": 0.5, "beta1": 0.5, "beta2": 0.9, "epsilon": 1e-6,
+         "weight_decay": 0.5}
+_STRIDED = {"learning_rate": 0.02, "momentum": 0.7, "decay_rate": 0.8, "beta1": 0.7, "beta2": 0.95, "epsilon": 1e-3,
+            "weight_decay": 0.05}
+_KEYS = {"sgd": ("learning_rate",), "sgd_momentum": ("learning_rate", "momentum"),
+         "nesterov_momentum": ("learning_rate", "momentum"), "adagrad": ("learning_rate", "epsilon"),
+         "rmsprop": ("learning_rate", "decay_rate", "epsilon"),
+         "adam": ("learning_rate", "beta1", "beta2", "epsilon"),
+         "adamw": ("learning_rate", "beta1", "beta2", "epsilon", "weight_decay")}
+CONFIGS = {fn: tuple({k: values[k] for k in keys} for values in (_LARGE, _TINY, _STRIDED))
+           for fn, keys in _KEYS.items()}
 
 
 def _trajectory_case(function, name, rng, shape, steps, config, *, weight_scale=1.0, grad_scale=1.0,
@@ -69,12 +80,12 @@ def build_cases() -> list[Case]:
     for fn in UPDATE_RULES:
         cases += [
             _trajectory_case(fn, "defaults", rng, (5,), 30, None),
-            _trajectory_case(fn, "custom config, large weights", rng, (3, 4), 50, CUSTOM_CONFIG[fn],
+            _trajectory_case(fn, "custom config, large weights", rng, (3, 4), 50, CONFIGS[fn][0],
                              weight_scale=100.0, grad_scale=10.0),
-            _trajectory_case(fn, "tiny gradients", rng, (4, 3), 25, CUSTOM_CONFIG[fn], grad_scale=1e-6),
-            _trajectory_case(fn, "float32 input", rng, (6,), 20, CUSTOM_CONFIG[fn], dtype=np.float32, tol=FLOAT32),
+            _trajectory_case(fn, "tiny gradients", rng, (4, 3), 25, CONFIGS[fn][1], grad_scale=1e-6),
+            _trajectory_case(fn, "float32 input", rng, (6,), 20, CONFIGS[fn][0], dtype=np.float32, tol=FLOAT32),
         ]
-        strided = _trajectory_case(fn, "non-contiguous arrays", rng, (4, 5), 20, CUSTOM_CONFIG[fn])
+        strided = _trajectory_case(fn, "non-contiguous arrays", rng, (4, 5), 20, CONFIGS[fn][2])
         strided.inputs["strided"] = True
         strided.setting += ", passed as non-contiguous views"
         cases.append(strided)

@@ -35,6 +35,9 @@ CATALOGUE: tuple[Mistake, ...] = (
             "the relative error of two arrays is the largest elementwise error, not the average", {"mean_not_max": True}),
     Mistake("rel_error", "rel-error-one-sided", "one-sided denominator",
             "the denominator is |x| + |y|, symmetric in both arguments, not |y| alone", {"denominator_one_side": True}),
+    Mistake("rel_error", "rel-error-absolute", "absolute instead of relative error",
+            "max |x - y| depends on the scale of the values; divide by max(1e-8, |x| + |y|) elementwise",
+            {"absolute": True}),
     Mistake("eval_numerical_gradient", "forward-difference", "forward instead of centred differences",
             "(f(x+h) - f(x)) / h has error O(h); (f(x+h) - f(x-h)) / 2h has error O(h²)", {"forward": True}),
     Mistake("eval_numerical_gradient", "no-halving", "centred difference divided by h instead of 2h",
@@ -59,8 +62,6 @@ CATALOGUE: tuple[Mistake, ...] = (
     # --------------------------------------------------------------- optimizers
     Mistake("sgd", "sgd-ascent", "gradient ascent",
             "the step goes against the gradient: w - learning_rate * dw", {"ascent": True}),
-    Mistake("sgd", "sgd-ignores-config", "learning rate from config ignored",
-            "read learning_rate from config (use setdefault for the default)", {"fixed_learning_rate": True}),
     Mistake("sgd_momentum", "velocity-not-stored", "velocity not stored",
             "save the new velocity in config['velocity'] so the next step can build on it; "
             "without it momentum is plain SGD", {"forget_velocity": True}),
@@ -94,7 +95,9 @@ CATALOGUE: tuple[Mistake, ...] = (
             "save the new cache in config['cache']", {"forget_cache": True}),
     Mistake("adam", "adam-no-bias-correction", "Adam without bias correction",
             "m and v start at zero, so divide them by (1 - beta1**t) and (1 - beta2**t); "
-            "without that the first steps are far too small", {"bias_correction": False}),
+            "without it the first steps are far too LARGE, about 3x with the default betas (step 1 moves "
+            "by lr * (1 - beta1) / sqrt(1 - beta2) = 3.16 lr instead of about lr) until the averages warm up",
+            {"bias_correction": False}),
     Mistake("adam", "adam-eps-inside-sqrt", "epsilon inside the square root",
             "divide by sqrt(v_hat) + epsilon, not sqrt(v_hat + epsilon)", {"eps_inside_sqrt": True}),
     Mistake("adam", "adam-t-after-use", "t incremented after it is used",
@@ -105,6 +108,18 @@ CATALOGUE: tuple[Mistake, ...] = (
             {"forget_t": True}),
     Mistake("adam", "adam-betas-swapped", "beta1 and beta2 swapped",
             "beta1 (0.9) averages the gradient, beta2 (0.999) averages its square", {"betas_swapped": True}),
+    Mistake("adam", "adam-state-not-stored", "Adam state (m, v, t) not stored",
+            "keep m, v and t in config between calls; kept in local variables, every call is the first step again "
+            "(m and v start from zero, t = 1)", {"forget_state": True}),
+    Mistake("adam", "adam-t-starts-at-one", "t starting at 1 (an older course template)",
+            "some older templates set config['t'] = 1 and increment before use, so the first step uses t = 2; "
+            "this course starts from t = 0 and increments before use, so the first step uses t = 1",
+            {"t_starts_at_one": True}),
+    Mistake("adam", "adam-efficient-form", "the paper's \"efficient\" Adam form",
+            "Kingma & Ba fold the corrections into the step, lr * sqrt(1 - beta2**t) / (1 - beta1**t) * "
+            "m / (sqrt(v) + epsilon); that equals this course's m_hat / (sqrt(v_hat) + epsilon) only with epsilon "
+            "replaced by epsilon / sqrt(1 - beta2**t), which the case's epsilon makes visible; use the "
+            "bias-corrected form", {"efficient_form": True}),
     Mistake("adamw", "adamw-l2-coupled", "weight decay through the gradient (Adam + L2)",
             "AdamW decays the weights directly, w * (1 - learning_rate * weight_decay), before the Adam step; "
             "adding weight_decay * w to dw sends the decay through m and v, so it is divided by sqrt(v_hat)",
@@ -118,6 +133,9 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake("adamw", "adamw-no-decay", "weight decay ignored",
             "read weight_decay from config (default 1e-2) and shrink w by (1 - learning_rate * weight_decay) "
             "at every step", {"no_decay": True}),
+    Mistake("adamw", "adamw-state-not-stored", "Adam state (m, v, t) not stored",
+            "keep m, v and t in config between calls; kept in local variables, every call is the first Adam step "
+            "again (m and v start from zero, t = 1)", {"forget_state": True}),
     Mistake("step_decay", "step-decay-no-floor", "continuous instead of step decay",
             "use integer division epoch // every: the rate drops in steps", {"no_floor": True}),
     Mistake("step_decay", "step-decay-off-by-one", "drop one epoch early",
@@ -138,8 +156,10 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake("dropout_forward", "dropout-not-inverted", "non-inverted dropout",
             "with inverted dropout the kept units are divided by p at train time so test time is the identity",
             {"not_inverted": True}),
-    Mistake("dropout_forward", "dropout-keep-drop-swapped", "keep and drop probability swapped",
-            "p is the probability of KEEPING a unit: mask = rand < p", {"keep_drop_swapped": True}),
+    Mistake("dropout_forward", "dropout-keep-drop-swapped", "p read as the drop probability",
+            "that is torch.nn.Dropout's convention and some older course templates'; here, as in cs231n, p is the "
+            "probability of KEEPING a unit: mask = rand < p, and kept units are divided by p",
+            {"keep_drop_swapped": True}),
     Mistake("dropout_forward", "dropout-scaled-at-test", "scaling at test time",
             "inverted dropout already scaled at train time; test mode returns x unchanged", {"scale_in_test": True}),
     Mistake("dropout_forward", "dropout-ignores-seed", "seed ignored",
@@ -147,10 +167,16 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake("dropout_forward", "dropout-mask-not-independent", "dropout mask not independent across units",
             "the kept units come in blocks or a pattern (too few changes between kept and dropped neighbours); keep "
             "each unit independently with probability p: mask = rng.random(x.shape) < p", {"contiguous_block": True}),
+    Mistake("dropout_forward", "dropout-masks-at-test", "test-mode dropout still masks",
+            "in test mode (dropout_param['mode'] == 'test') return x unchanged: no mask, no scaling",
+            {"mask_in_test": True}),
     Mistake("dropout_backward", "dropout-backward-unscaled", "backward without the 1/p scale",
             "the forward pass multiplied by mask / p, so the backward pass must too", {"no_scaling": True}),
     Mistake("dropout_backward", "dropout-backward-no-mask", "backward ignores the mask",
             "only the kept units pass gradient back: dx = dout * mask / p", {"ignores_mask": True}),
+    Mistake("dropout_backward", "dropout-backward-passes-dout", "backward ignores the mask in train mode",
+            "returning dout is the test-mode backward; in train mode dx = dout * mask / p, the same mask and "
+            "scale as the forward pass", {"passes_dout": True}),
     Mistake("l2_regularization", "l2-no-factor-two", "gradient missing the factor 2",
             "d/dW of reg * sum(W**2) is 2 * reg * W", {"no_factor_two": True}),
     Mistake("l2_regularization", "l2-half-loss", "0.5 * reg * sum(W**2)",
@@ -182,6 +208,9 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake("xavier_uniform", "xavier-uniform-discrete", "draws from a discrete distribution",
             "W takes only a few values (a uniform draw almost never repeats one); matching the mean, variance "
             "and range is not enough: draw from rng.uniform(-a, a, size)", {"three_point": True}),
+    Mistake("xavier_uniform", "xavier-uniform-bound-sqrt-2", "uniform bound off by √2",
+            "a = sqrt(3 / (fan_in + fan_out)) is the bound for variance 1 / (fan_in + fan_out); Xavier's variance "
+            "is 2 / (fan_in + fan_out), so a = sqrt(6 / (fan_in + fan_out))", {"variance_without_two": True}),
     Mistake("kaiming_normal", "kaiming-fan-out", "Kaiming with fan_out",
             "for the forward pass the variance is 2 / fan_in", {"use_fan_out": True}),
     Mistake("kaiming_normal", "kaiming-var-as-std", "variance used as standard deviation",
@@ -193,6 +222,8 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake("kaiming_normal", "kaiming-normal-discrete", "draws from a discrete distribution",
             "W takes only a few values (a normal draw almost never repeats one); matching the mean, variance "
             "and range is not enough: draw from rng.normal(0, std, size)", {"four_point": True}),
+    Mistake("kaiming_normal", "kaiming-transposed", "transposed shape",
+            "W has shape (fan_in, fan_out): fan_in inputs, fan_out outputs, as in x @ W", {"transposed": True}),
     Mistake("kaiming_uniform", "kaiming-uniform-fan-out", "Kaiming with fan_out",
             "a = sqrt(6 / fan_in)", {"use_fan_out": True}),
     Mistake("kaiming_uniform", "kaiming-uniform-bound-is-std", "standard deviation used as the bound",
@@ -210,6 +241,46 @@ CATALOGUE: tuple[Mistake, ...] = (
             "a Haar-random orthogonal W spreads every column over all rows (entries about ±1/sqrt(n)); orthonormalise "
             "a Gaussian matrix with np.linalg.qr and fix the signs with sign(diag(R))", {"signed_permutation": True}),
 )
+
+
+def _hyperparameters(function: str) -> dict:
+    """The numeric defaults the reference fills into an empty config (the one place they are written)."""
+    import numpy as np
+
+    from autograder.references import optimizers
+
+    _, config = getattr(optimizers, function)(np.zeros(2), np.zeros(2), {})
+    return {k: float(v) for k, v in config.items() if isinstance(v, float)}
+
+
+def _ignored_hyperparameters() -> tuple[Mistake, ...]:
+    """'ignores config[key]' for every hyperparameter of every update rule: the rule run with
+    the key pinned to its default, whatever the case sets. Named where the case's value
+    matters and another constant would not (a hard-coded epsilon = 1e-7 looks like 1e-8
+    next to epsilon = 0.3)."""
+    found = []
+    for function in ("sgd", "sgd_momentum", "nesterov_momentum", "adagrad", "rmsprop", "adam", "adamw"):
+        for key, default in _hyperparameters(function).items():
+            if key == "epsilon":
+                # Left out, or fixed at a tiny constant such as the default: the two give the same
+                # steps wherever the case's epsilon dominates, so they are one mistake.
+                found.append(Mistake(
+                    function, f"{function.replace('_', '-')}-ignores-epsilon", "epsilon left out or ignored",
+                    "this case sets config['epsilon'] large enough to change the steps, but the step behaves as "
+                    "without epsilon (or with a fixed tiny one such as 1e-8 or 1e-7); divide by "
+                    "sqrt(...) + config['epsilon']", {"pin": {key: 0.0}}))
+                continue
+            found.append(Mistake(
+                function, f"{function.replace('_', '-')}-ignores-{key.replace('_', '-')}",
+                f"ignores config['{key}']",
+                f"this case sets {key} to another value, but the step behaves as with a fixed constant (here as "
+                f"with the default {default:g}); read config['{key}'] (after config.setdefault('{key}', "
+                f"{default:g})) instead of writing the number in the formula",
+                {"pin": {key: default}}))
+    return tuple(found)
+
+
+CATALOGUE = CATALOGUE + _ignored_hyperparameters()
 
 
 def by_id(mistake_id: str) -> Mistake:

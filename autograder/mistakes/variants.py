@@ -8,6 +8,7 @@ catalogue entry and, at most, one new knob here.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -15,9 +16,11 @@ import numpy as np
 
 # ------------------------------------------------------------ gradient_check --
 
-def rel_error(x, y, *, no_floor=False, mean_not_max=False, denominator_one_side=False):
+def rel_error(x, y, *, no_floor=False, mean_not_max=False, denominator_one_side=False, absolute=False):
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
+    if absolute:
+        return float(np.max(np.abs(x - y)))
     denominator = np.abs(y) if denominator_one_side else np.abs(x) + np.abs(y)
     if not no_floor:
         denominator = np.maximum(1e-8, denominator)
@@ -87,21 +90,24 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=0, *, for
 
 # ---------------------------------------------------------------- optimizers --
 
-def _defaults(config, **defaults):
+def _defaults(config, pin, **defaults):
+    """config with its defaults filled; ``pin`` ({key: value}, the knob of every update rule)
+    overrides the caller's values, as a rule with those hyperparameters hard-coded does."""
     config = {} if config is None else config
+    config.update(pin or {})
     for key, value in defaults.items():
         config.setdefault(key, value)
     return config
 
 
-def sgd(w, dw, config=None, *, ascent=False, fixed_learning_rate=False):
-    config = _defaults(config, learning_rate=1e-2)
-    lr = 1e-2 if fixed_learning_rate else config["learning_rate"]
+def sgd(w, dw, config=None, *, pin=None, ascent=False):
+    config = _defaults(config, pin, learning_rate=1e-2)
+    lr = config["learning_rate"]
     return (w + lr * dw if ascent else w - lr * dw), config
 
 
-def sgd_momentum(w, dw, config=None, *, forget_velocity=False, dampened=False, ascent=False):
-    config = _defaults(config, learning_rate=1e-2, momentum=0.9)
+def sgd_momentum(w, dw, config=None, *, pin=None, forget_velocity=False, dampened=False, ascent=False):
+    config = _defaults(config, pin, learning_rate=1e-2, momentum=0.9)
     rho = config["momentum"]
     v = np.zeros_like(w) if forget_velocity else config.get("velocity", np.zeros_like(w))
     v = rho * v + ((1 - rho) * dw if dampened else dw)
@@ -110,8 +116,8 @@ def sgd_momentum(w, dw, config=None, *, forget_velocity=False, dampened=False, a
     return (w + step if ascent else w - step), config
 
 
-def nesterov_momentum(w, dw, config=None, *, plain_momentum=False, forget_velocity=False, sign_error=False):
-    config = _defaults(config, learning_rate=1e-2, momentum=0.9)
+def nesterov_momentum(w, dw, config=None, *, pin=None, plain_momentum=False, forget_velocity=False, sign_error=False):
+    config = _defaults(config, pin, learning_rate=1e-2, momentum=0.9)
     mu = config["momentum"]
     v = np.zeros_like(w) if forget_velocity else config.get("velocity", np.zeros_like(w))
     v_new = mu * v - config["learning_rate"] * dw
@@ -123,8 +129,8 @@ def nesterov_momentum(w, dw, config=None, *, plain_momentum=False, forget_veloci
     return w - mu * v + (1 + mu) * v_new, config
 
 
-def adagrad(w, dw, config=None, *, eps_inside_sqrt=False, forget_cache=False, no_sqrt=False):
-    config = _defaults(config, learning_rate=1e-2, epsilon=1e-8)
+def adagrad(w, dw, config=None, *, pin=None, eps_inside_sqrt=False, forget_cache=False, no_sqrt=False):
+    config = _defaults(config, pin, learning_rate=1e-2, epsilon=1e-8)
     cache = (np.zeros_like(w) if forget_cache else config.get("cache", np.zeros_like(w))) + dw * dw
     config["cache"] = cache
     eps = config["epsilon"]
@@ -135,9 +141,9 @@ def adagrad(w, dw, config=None, *, eps_inside_sqrt=False, forget_cache=False, no
     return w - config["learning_rate"] * dw / denominator, config
 
 
-def rmsprop(w, dw, config=None, *, like_adagrad=False, eps_inside_sqrt=False, decay_swapped=False,
+def rmsprop(w, dw, config=None, *, pin=None, like_adagrad=False, eps_inside_sqrt=False, decay_swapped=False,
             forget_cache=False):
-    config = _defaults(config, learning_rate=1e-2, decay_rate=0.99, epsilon=1e-8)
+    config = _defaults(config, pin, learning_rate=1e-2, decay_rate=0.99, epsilon=1e-8)
     d = config["decay_rate"]
     old = np.zeros_like(w) if forget_cache else config.get("cache", np.zeros_like(w))
     if like_adagrad:
@@ -152,12 +158,16 @@ def rmsprop(w, dw, config=None, *, like_adagrad=False, eps_inside_sqrt=False, de
     return w - config["learning_rate"] * dw / denominator, config
 
 
-def adam(w, dw, config=None, *, bias_correction=True, eps_inside_sqrt=False, increment_after_use=False,
-         forget_t=False, betas_swapped=False):
-    config = _defaults(config, learning_rate=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-8)
+def adam(w, dw, config=None, *, pin=None, bias_correction=True, eps_inside_sqrt=False, increment_after_use=False,
+         forget_t=False, betas_swapped=False, forget_state=False, t_starts_at_one=False, efficient_form=False):
+    config = _defaults(config, pin, learning_rate=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-8)
+    if forget_state:
+        # m, v and t kept in local variables: every call is the first step again.
+        for key in ("m", "v", "t"):
+            config.pop(key, None)
     config.setdefault("m", np.zeros_like(w))
     config.setdefault("v", np.zeros_like(w))
-    config.setdefault("t", 0)
+    config.setdefault("t", 1 if t_starts_at_one else 0)
     b1, b2 = config["beta1"], config["beta2"]
     if betas_swapped:
         b1, b2 = b2, b1
@@ -166,10 +176,16 @@ def adam(w, dw, config=None, *, bias_correction=True, eps_inside_sqrt=False, inc
     config["m"] = b1 * config["m"] + (1 - b1) * dw
     config["v"] = b2 * config["v"] + (1 - b2) * dw * dw
     m, v = config["m"], config["v"]
+    eps = config["epsilon"]
+    if forget_state:
+        del config["m"], config["v"], config["t"]
+    if efficient_form:
+        # Kingma & Ba's "more efficient" order: the corrections folded into the step size.
+        step = config["learning_rate"] * math.sqrt(1 - b2**t) / (1 - b1**t)
+        return w - step * m / (np.sqrt(v) + eps), config
     if bias_correction:
         with np.errstate(divide="ignore", invalid="ignore"):
             m, v = m / (1 - b1**t), v / (1 - b2**t)
-    eps = config["epsilon"]
     with np.errstate(invalid="ignore"):
         denominator = np.sqrt(v + eps) if eps_inside_sqrt else np.sqrt(v) + eps
         return w - config["learning_rate"] * m / denominator, config
@@ -180,9 +196,10 @@ def adam(w, dw, config=None, *, bias_correction=True, eps_inside_sqrt=False, inc
 _correct_adam = adam
 
 
-def adamw(w, dw, config=None, *, coupled=False, decay_not_scaled=False, decay_after_step=False, no_decay=False):
-    adam = _correct_adam
-    config = _defaults(config, learning_rate=1e-3, weight_decay=1e-2)
+def adamw(w, dw, config=None, *, pin=None, coupled=False, decay_not_scaled=False, decay_after_step=False, no_decay=False,
+          forget_state=False):
+    adam = functools.partial(_correct_adam, forget_state=forget_state)
+    config = _defaults(config, pin, learning_rate=1e-3, weight_decay=1e-2)
     lr, wd = config["learning_rate"], config["weight_decay"]
     if no_decay:
         return adam(w, dw, config)
@@ -225,10 +242,10 @@ def linear_warmup(lr, t, warmup_steps, *, off_by_one=False, no_cap=False):
 # ------------------------------------------------------------ regularization --
 
 def dropout_forward(x, dropout_param, *, not_inverted=False, keep_drop_swapped=False, scale_in_test=False,
-                    ignore_seed=False, mask_not_applied=False, contiguous_block=False):
+                    ignore_seed=False, mask_not_applied=False, contiguous_block=False, mask_in_test=False):
     p, mode = dropout_param["p"], dropout_param["mode"]
     rng = np.random.default_rng(dropout_param.get("seed"))
-    if mode == "train":
+    if mode == "train" or mask_in_test:
         keep = (1 - p) if keep_drop_swapped else p
         # The realistic way to ignore the seed: draw from NumPy's global generator.
         mask = (np.random.rand(*x.shape) if ignore_seed else rng.random(x.shape)) < keep
@@ -242,9 +259,9 @@ def dropout_forward(x, dropout_param, *, not_inverted=False, keep_drop_swapped=F
     return (x * p if scale_in_test else x.copy()), (dropout_param, None)
 
 
-def dropout_backward(dout, cache, *, no_scaling=False, ignores_mask=False):
+def dropout_backward(dout, cache, *, no_scaling=False, ignores_mask=False, passes_dout=False):
     dropout_param, mask = cache
-    if dropout_param["mode"] != "train":
+    if dropout_param["mode"] != "train" or passes_dout:
         return dout
     p = dropout_param["p"]
     if ignores_mask:
@@ -316,8 +333,8 @@ def xavier_normal(fan_in, fan_out, rng, *, var_as_std=False, fan_in_only=False, 
 
 
 def xavier_uniform(fan_in, fan_out, rng, *, bound_is_variance=False, normal_instead=False, bound_sqrt_3=False,
-                   three_point=False):
-    var = 2.0 / (fan_in + fan_out)
+                   three_point=False, variance_without_two=False):
+    var = (1.0 if variance_without_two else 2.0) / (fan_in + fan_out)
     if normal_instead:
         return rng.normal(0.0, np.sqrt(var), size=(fan_in, fan_out))
     a = var if bound_is_variance else (np.sqrt(var) if bound_sqrt_3 else np.sqrt(3 * var))
@@ -327,8 +344,10 @@ def xavier_uniform(fan_in, fan_out, rng, *, bound_is_variance=False, normal_inst
 
 
 def kaiming_normal(fan_in, fan_out, rng, *, use_fan_out=False, var_as_std=False, no_factor_two=False,
-                   global_rng=False, four_point=False):
+                   global_rng=False, four_point=False, transposed=False):
     var = (1.0 if no_factor_two else 2.0) / (fan_out if use_fan_out else fan_in)
+    if transposed:
+        return _normal(rng, var, (fan_out, fan_in), var_as_std)
     if global_rng:
         return np.random.normal(0.0, np.sqrt(var), size=(fan_in, fan_out))
     return _normal(rng, var, (fan_in, fan_out), var_as_std, four_point)

@@ -3,6 +3,8 @@
 Every rule has the signature ``(w, dw, config=None) -> (next_w, config)``:
 w and dw are arrays of the same shape; config is a dict of hyperparameters and
 state, filled with defaults on the first call and returned for the next one.
+A rule may update w in place and return it (as cs231n's optim.py and torch.optim
+do), but dw belongs to the caller and must be left unchanged; the grader checks it.
 """
 
 from __future__ import annotations

@@ -169,17 +169,23 @@ def test_agree_on_random_wrong_outputs(released, assignment, data):
     reference = _references(assignment)
     with _quiet():
         raw = probes.PROBES[case.probe](lambda name: reference[name], case.inputs)
-    keys = sorted(raw)
     for _ in range(data.draw(st.integers(1, 2))):
-        key = data.draw(st.sampled_from(keys))
-        value = raw[key]
+        # Nested outputs (the copies of the inputs the probe watched) are dicts: mutate a leaf.
+        holder = raw
+        key = data.draw(st.sampled_from(sorted(holder)))
+        while isinstance(holder[key], dict) and holder[key]:
+            holder = holder[key]
+            key = data.draw(st.sampled_from(sorted(holder)))
+        value = holder[key]
+        if isinstance(value, dict):
+            continue
         if isinstance(value, (tuple, list)) and value:
             index = data.draw(st.integers(0, len(value) - 1))
             value = list(value)
             value[index] = _mutate(value[index], data.draw(st.sampled_from(MUTATIONS)), data)
-            raw[key] = tuple(value)
+            holder[key] = tuple(value)
         else:
-            raw[key] = _mutate(value, data.draw(st.sampled_from(MUTATIONS)), data)
+            holder[key] = _mutate(value, data.draw(st.sampled_from(MUTATIONS)), data)
     tree, payload = compare.encode_outputs(raw)
     _agree(case, entry, module, arrays, compare.decode_outputs(tree, payload))
     COUNTS["random"] += 1

@@ -14,6 +14,7 @@ import pytest
 
 from autograder import checks
 from autograder.mistakes import catalogue
+from autograder.sandbox.inside import judging
 from engine_support import WRONG, base_of, compose, failures, meta, per_function, submission_files
 
 BANK = submission_files(WRONG)
@@ -24,6 +25,11 @@ def test_the_bank_is_big_and_covers_every_assignment():
     assert len(BANK) >= 15
     assert {p.parent.name for p in BANK} == set(checks.ASSIGNMENTS)
     assert any(p.suffix == ".ipynb" for p in BANK)
+
+
+def test_every_generic_diagnosis_has_a_bank_entry():
+    declared = {meta(p)["mistake"] for p in BANK}
+    assert set(judging.GENERIC) <= declared, set(judging.GENERIC) - declared
 
 
 @pytest.mark.parametrize("path", BANK, ids=IDS)
@@ -44,6 +50,8 @@ def test_a_bank_file_holds_only_its_broken_function_and_names_its_base(path):
 def test_declares_one_graded_function_and_a_known_mistake(path):
     declared = meta(path)
     assert declared["breaks"] in checks.functions(path.parent.name)
+    if declared["mistake"] in judging.GENERIC:
+        return
     if declared["mistake"]:
         mistake = next((m for m in catalogue.CATALOGUE if m.id == declared["mistake"]), None)
         assert mistake is not None, f"unknown catalogue id {declared['mistake']}"
@@ -72,6 +80,11 @@ def test_loses_points_only_on_the_broken_function(wrong_bank, path):
                          ids=[i for p, i in zip(BANK, IDS, strict=True) if meta(p)["mistake"]])
 def test_the_catalogued_mistake_is_named(wrong_bank, path):
     result = wrong_bank[path]
-    mistake = next(m for m in catalogue.CATALOGUE if m.id == meta(path)["mistake"])
     diagnoses = {t["diagnosis"] for t in result["tests"] if t["status"] != "passed"}
+    if meta(path)["mistake"] in judging.GENERIC:
+        # A generic diagnosis (judging.GENERIC) names what it measured after its title.
+        title = judging.GENERIC[meta(path)["mistake"]]
+        assert any(d and d.startswith(title + ":") for d in diagnoses), failures(result)
+        return
+    mistake = next(m for m in catalogue.CATALOGUE if m.id == meta(path)["mistake"])
     assert mistake.text() in diagnoses, failures(result)

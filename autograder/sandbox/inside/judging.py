@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from .compare import Unjudgeable, first_difference, max_relative_error, relative_errors, require
+from .compare import Unjudgeable, as_array, first_difference, max_relative_error, pick, relative_errors, require
 
 # A returned error "is" the error at some coordinate when it agrees to this relative tolerance.
 MEMBERSHIP_RTOL = 1e-3
@@ -126,7 +126,8 @@ def init_determinism(outputs, inputs, params):
     again = require(outputs, "same_seed", "W from a second rng with the same seed")
     other = require(outputs, "other_seed", "W from an rng with another seed")
     shape_ok = first.shape == shape
-    return {"shape_ok": float(shape_ok), "finite": float(bool(np.all(np.isfinite(first)))),
+    return {"shape_ok": float(shape_ok), "transposed": float(not shape_ok and first.shape == shape[::-1]),
+            "finite": float(bool(np.all(np.isfinite(first)))),
             "same_seed_equal": _equal(first, again), "other_seed_equal": _equal(first, other)}
 
 
@@ -212,6 +213,112 @@ FAMILIES = {f.__name__: f for f in (
     dropout_backward_numerical, penalty_numerical, init_determinism, init_distribution, orthonormal, sparse)}
 
 
+# ---------------------------------------------------------- generic diagnoses --
+# Named from the received and expected outputs alone, so the grader and the self-check
+# give them for any function. Each is (id, title); the text adds what was measured.
+
+INPUT_CHANGED = ("input-changed-in-place", "an input changed in place")
+CONSTANT_FACTOR = ("off-by-constant-factor", "off by a constant factor")
+SIGN_FLIPPED = ("sign-flipped", "sign flipped")
+TRANSPOSED = ("transposed", "transposed")
+SHIFTED = ("shifted-by-one-step", "shifted by one step")
+GENERIC = dict([INPUT_CHANGED, CONSTANT_FACTOR, SIGN_FLIPPED, TRANSPOSED, SHIFTED])
+
+# Factors worth a name when an output is off by one of them.
+_NAMED_FACTORS = ((2.0, "2"), (0.5, "1/2"), (math.sqrt(2), "√2"), (1 / math.sqrt(2), "1/√2"), (math.sqrt(3), "√3"),
+                  (1 / math.sqrt(3), "1/√3"), (10.0, "10"), (0.1, "1/10"))
+# Inputs that a function may change in place (and return): the update rules' w.
+IN_PLACE_NOTES = {"dw": " (an update rule may update w in place and return it, as torch.optim does, "
+                        "but dw belongs to the caller)"}
+
+
+def changed_input(received: dict) -> tuple[str, str] | None:
+    """(name, why) when an input handed to the function differs after the call from the copy the
+    probe took before it (the probe's "untouched" output), or None."""
+    watched = received.get("untouched")
+    if watched is None or watched.kind != "dict":
+        return None
+    given, after = watched.value.get("given"), watched.value.get("after")
+    if given is None or after is None or given.kind != "dict" or after.kind != "dict":
+        return None
+    for name in sorted(given.value):
+        before = given.value[name]
+        now = after.value.get(name)
+        if before is None or now is None or before.kind != "array" or now.kind != "array":
+            continue
+        b, a = before.value, now.value
+        if b.shape != a.shape or b.dtype != a.dtype:
+            return name, f"modified `{name}` in place: it became an array of shape {a.shape[1:]}, dtype {a.dtype}"
+        with np.errstate(invalid="ignore"):
+            same = (b == a) | (np.isnan(b) & np.isnan(a)) if np.issubdtype(b.dtype, np.inexact) else (b == a)
+        if bool(np.all(same)):
+            continue
+        where = tuple(int(i) for i in np.argwhere(~same)[0])
+        call, index = where[0], where[1:]
+        shown = "[" + ", ".join(map(str, index)) + "]" if index else ""
+        calls = f" (call {call + 1} of {b.shape[0]})" if b.shape[0] > 1 else ""
+        return name, (f"modified `{name}` in place{calls}: {int(np.sum(~same))} of {same.size} entries changed "
+                f"over {b.shape[0]} call(s), first "
+                f"`{name}{shown}` is {float(a[where]):.8g} after the call where {float(b[where]):.8g} was passed"
+                f"{IN_PLACE_NOTES.get(name, '')}. Leave the caller's arrays as they were: compute into a new array "
+                f"(or start from `{name}.copy()`) instead of `{name}[...] = ...`, `{name} *= ...` or `{name} -= ...`")
+    return None
+
+
+def _close(r: np.ndarray, e: np.ndarray, rtol: float, atol: float) -> bool:
+    if r.shape != e.shape or r.size == 0 or not (np.all(np.isfinite(r)) and np.all(np.isfinite(e))):
+        return False
+    return bool(np.all(np.abs(r - e) <= atol + rtol * np.abs(e)))
+
+
+def _factor_name(c: float) -> str:
+    for value, name in _NAMED_FACTORS:
+        if abs(c - value) <= 1e-6 * value:
+            return f"{name} ({c:.6g})"
+    return f"{c:.6g}"
+
+
+def output_shape_of_mistake(entry: dict, received: dict, inputs: dict) -> list[tuple[str, str]]:
+    """Generic diagnoses of a failed match entry, from the received and expected outputs
+    alone: transposed, sign flipped, off by a constant factor, shifted by one step (a
+    sequence one row late or early). The first output that fails decides."""
+    for spec in entry["outputs"]:
+        r, problem = as_array(pick(received, spec["key"]), spec["what"], allow_scalar=spec.get("scalar", False))
+        if problem:
+            return []
+        e = np.asarray(entry["expected"][spec["key"]], dtype=np.float64)
+        if spec.get("minus_input") and r.shape == e.shape:
+            base = np.asarray(inputs[spec["minus_input"]], dtype=np.float64)
+            r, e = r - base, e - base
+        rtol, atol = entry["rtol"], entry["atol"]
+        if _close(r, e, rtol, atol):
+            continue
+        what = spec["what"]
+        with np.errstate(all="ignore"):
+            if r.ndim == 2 and r.shape != e.shape and _close(r.T, e, rtol, atol):
+                return [(TRANSPOSED[0], f"{TRANSPOSED[1]}: {what} has shape {r.shape} and equals the transpose of the "
+                                        f"expected {e.shape}; check which axis is which")]
+            if r.shape != e.shape or not np.any(e != 0):
+                return []
+            if _close(-r, e, rtol, atol):
+                return [(SIGN_FLIPPED[0], f"{SIGN_FLIPPED[1]}: {what} is exactly the negative of the expected value; "
+                                          f"look for a + that should be a - (or the reverse)")]
+            c = float(np.sum(r * e) / np.sum(e * e))
+            if math.isfinite(c) and c != 0 and abs(c - 1) > 10 * rtol and _close(r, c * e, rtol, atol):
+                return [(CONSTANT_FACTOR[0], f"{CONSTANT_FACTOR[1]}: {what} is the expected value times "
+                                             f"{_factor_name(c)} everywhere; look for a missing or extra factor "
+                                             f"(a 2, a 1/2, a square root, a learning rate)")]
+            if r.ndim >= 1 and r.shape[0] > 2:
+                if _close(r[1:], e[:-1], rtol, atol):
+                    return [(SHIFTED[0], f"{SHIFTED[1]}: {what} is one step late: its entry k is the expected entry "
+                                         f"k - 1; check where the step counter starts and when it is incremented")]
+                if _close(r[:-1], e[1:], rtol, atol):
+                    return [(SHIFTED[0], f"{SHIFTED[1]}: {what} is one step early: its entry k is the expected entry "
+                                         f"k + 1; check where the step counter starts and when it is incremented")]
+        return []
+    return []
+
+
 # -------------------------------------------------------------------- judging --
 
 class Judgement:
@@ -275,6 +382,18 @@ def judge(entry: dict, received: dict, inputs: dict, variants=None) -> Judgement
     ``variants`` (the entry's own list if None) may be a callable returning the
     list, so the grader computes the wrong variants' outputs only for a failure.
     """
+    verdict = _judge_outputs(entry, received, inputs, variants)
+    changed = changed_input(received)
+    if changed is None:
+        return verdict
+    problem = "" if verdict.passed else f"; and besides: {verdict.message}"
+    name, why = changed
+    return Judgement(False, why + problem, verdict.error,
+                     [(INPUT_CHANGED[0], f"{INPUT_CHANGED[1]}: the function modified `{name}`, which belongs to the "
+                                         f"caller{IN_PLACE_NOTES.get(name, '')}")] + verdict.mistakes)
+
+
+def _judge_outputs(entry: dict, received: dict, inputs: dict, variants) -> Judgement:
     if entry["kind"] == "match":
         problem, error = first_difference(received, entry["expected"], entry["outputs"], entry["rtol"],
                                           entry["atol"], inputs)
@@ -300,4 +419,6 @@ def judge(entry: dict, received: dict, inputs: dict, variants=None) -> Judgement
         variants = variants()
     verdict.mistakes = [(v["id"], v["mistake"]) for v in variants
                         if variant_matches(entry, received, values, v, inputs)]
+    if not verdict.mistakes and entry["kind"] == "match":
+        verdict.mistakes = output_shape_of_mistake(entry, received, inputs)
     return verdict

@@ -26,6 +26,28 @@ def _copy(a):
     return np.array(a, copy=True)
 
 
+class _Watched:
+    """The arrays handed to the graded function, each with a copy taken before the call.
+
+    The probe returns both (``outputs()["untouched"]``); the judge compares them, so an
+    input changed in place is judged in the grader from outputs, never decided here.
+    """
+
+    def __init__(self):
+        self.given: dict[str, list] = {}
+        self.handed: dict[str, list] = {}
+
+    def hand(self, name: str, array):
+        self.given.setdefault(name, []).append(np.array(array, copy=True))
+        self.handed.setdefault(name, []).append(array)
+        return array
+
+    def outputs(self) -> dict:
+        return {"untouched": {"given": {k: np.stack(v) for k, v in self.given.items()},
+                              "after": {k: np.stack([np.asarray(a) for a in self.handed[k]])
+                                        for k in self.handed}}}
+
+
 def _unpack_pair(result, function: str, first: str, second: str):
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         kind = type(result).__name__
@@ -39,10 +61,15 @@ def _unpack_pair(result, function: str, first: str, second: str):
 def call(get, inputs):
     """Call ``inputs['function'](*args, **kwargs)`` once; also report the args afterwards."""
     fn = get(inputs["function"])
-    args = [_copy(a) if isinstance(a, np.ndarray) else a for a in inputs.get("args", [])]
-    kwargs = {k: (_copy(v) if isinstance(v, np.ndarray) else v) for k, v in inputs.get("kwargs", {}).items()}
-    result = fn(*args, **kwargs)
-    return {"return": result, "args_after": [a for a in args if isinstance(a, np.ndarray)]}
+    watched = _Watched()
+    names = inputs.get("arg_names", [])
+    args = [watched.hand(names[i] if i < len(names) else f"argument {i + 1}", _copy(a)) if isinstance(a, np.ndarray)
+            else a for i, a in enumerate(inputs.get("args", []))]
+    kwargs = {k: (watched.hand(k, _copy(v)) if isinstance(v, np.ndarray) else v)
+              for k, v in inputs.get("kwargs", {}).items()}
+    result = _copy_if_array(fn(*args, **kwargs))
+    return {"return": result, "args_after": [_copy(a) for a in args if isinstance(a, np.ndarray)],
+            **watched.outputs()}
 
 
 # -------------------------------------------------------------- optimizers --
@@ -61,12 +88,14 @@ def optimizer_trajectory(get, inputs):
     curvature, noise = inputs["curvature"], inputs["noise"]
     config = dict(inputs["config"]) if inputs.get("config") is not None else None
     weights = []
+    # The update rules may change w in place and return it (as torch.optim does); dw must stay as given.
+    watched = _Watched()
     for t in range(noise.shape[0]):
         dw = (curvature * w + noise[t]).astype(w.dtype, copy=False)
         if inputs.get("strided"):
-            result = fn(_strided_copy(w), _strided_copy(dw), config)
+            result = fn(_strided_copy(w), watched.hand("dw", _strided_copy(dw)), config)
         else:
-            result = fn(_copy(w), _copy(dw), config)
+            result = fn(_copy(w), watched.hand("dw", _copy(dw)), config)
         next_w, config = _unpack_pair(result, inputs["function"], "next_w", "config")
         if not isinstance(next_w, np.ndarray):
             raise ProbeError(f"{inputs['function']} returned next_w of type {type(next_w).__name__} "
@@ -76,7 +105,7 @@ def optimizer_trajectory(get, inputs):
                              f"at step {t}; expected {w.shape}")
         w = _copy(next_w)
         weights.append(_copy(w))
-    return {"weights": np.stack(weights)}
+    return {"weights": np.stack(weights), **watched.outputs()}
 
 
 def _strided_copy(a):
@@ -143,11 +172,12 @@ def numerical_gradient(get, inputs):
 def numerical_gradient_array(get, inputs):
     """Call eval_numerical_gradient_array(f, x, df, h) on tanh(x @ m)."""
     fn = get("eval_numerical_gradient_array")
-    x, df = _copy(inputs["x"]), _copy(inputs["df"])
+    watched = _Watched()
+    x, df = _copy(inputs["x"]), watched.hand("df", _copy(inputs["df"]))
     m = inputs["m"]
     f = _CountingFunction(lambda z: smooth_array(z, m), x)
     grad = fn(f, x, df, **({"h": inputs["h"]} if "h" in inputs else {}))
-    return {"grad": grad, "x_after": x, "calls": f.calls}
+    return {"grad": grad, "x_after": x, "calls": f.calls, **watched.outputs()}
 
 
 def sparse_gradient_check(get, inputs):
@@ -156,12 +186,13 @@ def sparse_gradient_check(get, inputs):
     c, d = inputs["c"], inputs["d"]
     outputs = {}
     x = _copy(inputs["x"])
+    watched = _Watched()
     for label, seed in (("first", inputs["seed"]), ("again", inputs["seed"]), ("other_seed", inputs["other_seed"])):
         f = _CountingFunction(lambda z: smooth_scalar(z, c, d), x)
-        outputs[label] = fn(f, x, _copy(inputs["analytic_grad"]), num_checks=int(inputs["num_checks"]),
-                            h=float(inputs["h"]), seed=int(seed))
+        outputs[label] = fn(f, x, watched.hand("analytic_grad", _copy(inputs["analytic_grad"])),
+                            num_checks=int(inputs["num_checks"]), h=float(inputs["h"]), seed=int(seed))
     outputs["x_after"] = x
-    return outputs
+    return outputs | watched.outputs()
 
 
 # ----------------------------------------------------------- regularization --
@@ -170,12 +201,13 @@ def dropout_behaviour(get, inputs):
     """Forward in train mode twice with one seed and once with another, test mode, then backward."""
     forward = get("dropout_forward")
     x, p = inputs["x"], float(inputs["p"])
+    watched = _Watched()
 
     def fwd(mode, seed=None):
         param = {"p": p, "mode": mode}
         if seed is not None:
             param["seed"] = int(seed)
-        result = forward(_copy(x), param)
+        result = forward(watched.hand("x", _copy(x)), param)
         return _unpack_pair(result, "dropout_forward", "out", "cache")
 
     out, cache = fwd("train", inputs["seed"])
@@ -186,9 +218,14 @@ def dropout_behaviour(get, inputs):
                "x_after": x}
     if inputs.get("with_backward"):
         backward = get("dropout_backward")
-        outputs["dx"] = backward(_copy(inputs["dout"]), cache)
-        outputs["dx_test"] = backward(_copy(inputs["dout"]), test_cache)
-    return outputs
+        outputs["dx"] = _copy_if_array(backward(watched.hand("dout", _copy(inputs["dout"])), cache))
+        outputs["dx_test"] = _copy_if_array(backward(watched.hand("dout", _copy(inputs["dout"])), test_cache))
+    return outputs | watched.outputs()
+
+
+def _copy_if_array(value):
+    # A returned array may be the very input array, which the watch reads again afterwards.
+    return _copy(value) if isinstance(value, np.ndarray) else value
 
 
 def dropout_seeds(get, inputs):
@@ -223,9 +260,10 @@ def dropout_perturbed(get, inputs):
     plus, minus = _perturbed_values(value, x, h)
     np.random.seed(0)
     random.seed(0)
+    watched = _Watched()
     out, cache = _unpack_pair(forward(_copy(x), param()), "dropout_forward", "out", "cache")
-    dx = backward(_copy(dout), cache)
-    return {"plus": plus, "minus": minus, "dx": dx}
+    dx = _copy_if_array(backward(watched.hand("dout", _copy(dout)), cache))
+    return {"plus": plus, "minus": minus, "dx": dx, **watched.outputs()}
 
 
 def penalty_and_gradient(get, inputs):
@@ -238,9 +276,11 @@ def penalty_and_gradient(get, inputs):
         loss, _ = _unpack_pair(fn(z, *extra), inputs["function"], "loss", "dW")
         return loss
 
-    W_arg = _copy(W)
+    watched = _Watched()
+    W_arg = watched.hand("W", _copy(W))
     loss, dW = _unpack_pair(fn(W_arg, *extra), inputs["function"], "loss", "dW")
-    outputs = {"loss": loss, "dW": dW, "W_after": W_arg}
+    dW = _copy_if_array(dW)
+    outputs = {"loss": loss, "dW": dW, **watched.outputs()}
     if inputs.get("numerical"):
         plus, minus = _perturbed_values(lambda z: _as_float(loss_only(z), inputs["function"]), W, h)
         outputs.update(plus=plus, minus=minus)
@@ -260,10 +300,13 @@ def _perturbed_values(value, x, h):
     plus = np.empty(x.size)
     minus = np.empty(x.size)
     for i in range(x.size):
+        # A fresh point for every call: a function that changes its argument in place
+        # must not shift the next evaluation.
         z = np.array(x, dtype=np.float64, copy=True)
         z.flat[i] += h
         plus[i] = value(z)
-        z.flat[i] -= 2 * h
+        z = np.array(x, dtype=np.float64, copy=True)
+        z.flat[i] -= h
         minus[i] = value(z)
     return plus, minus
 

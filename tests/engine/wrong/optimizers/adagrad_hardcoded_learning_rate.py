@@ -2,7 +2,7 @@
 # base: optimizers  (every graded function not defined here is taken from the one correct
 #   solution, examples/submissions/optimizers/alice_correct.py; tests/engine/engine_support.py composes them)
 # breaks: adagrad
-# mistake: none
+# mistake: adagrad-ignores-learning-rate
 
 import numpy as np
 
