@@ -39,6 +39,12 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"skipped in strict mode (TESTS_STRICT / CI), which counts as a failure: {reason}"
 
 
+def pytest_sessionfinish(session, exitstatus):
+    import shared_playwright
+
+    shared_playwright.stop()
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT

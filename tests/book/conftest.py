@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import shared_playwright
 
 from book_site import CHROMIUM, CHROMIUM_ARGS, SITE, is_local_url
 
@@ -59,18 +60,15 @@ def browser():
     if not CHROMIUM.is_file() and shutil.which(str(CHROMIUM)) is None:
         _skip(f"no Chromium at {CHROMIUM} (set BOOK_TEST_CHROMIUM, or install Debian's chromium)")
     try:
-        from playwright.sync_api import sync_playwright
+        pw = shared_playwright.driver()
     except ImportError as exc:  # pragma: no cover - playwright is a pinned requirement
         _skip(f"the playwright package is not installed: {exc}")
-    pw = sync_playwright().start()
     try:
         b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
     except Exception as exc:
-        pw.stop()
         _skip(f"Chromium at {CHROMIUM} does not start under Playwright: {exc}")
     yield b
     b.close()
-    pw.stop()
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import shared_playwright
 
 CHROMIUM = Path(os.environ.get("BOOK_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -44,31 +45,31 @@ def offline_page(viewport=(1280, 900)):
     if not CHROMIUM.is_file() and shutil.which(str(CHROMIUM)) is None:
         _unavailable(f"no Chromium at {CHROMIUM} (install Debian's chromium, or set BOOK_TEST_CHROMIUM)")
     try:
-        from playwright.sync_api import sync_playwright
+        pw = shared_playwright.driver()
     except ImportError as exc:
         _unavailable(f"playwright is not installed: {exc}")
-    with sync_playwright() as pw:
-        try:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        except Exception as exc:  # noqa: BLE001 - any launch failure means no browser
-            _unavailable(f"Chromium at {CHROMIUM} does not start under Playwright: {exc}")
-        try:
-            context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
-                                          service_workers="block")
-            blocked, errors = [], []
+    # One Playwright driver per session (tests/shared_playwright.py), a browser per page.
+    try:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+    except Exception as exc:  # noqa: BLE001 - any launch failure means no browser
+        _unavailable(f"Chromium at {CHROMIUM} does not start under Playwright: {exc}")
+    try:
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
+                                      service_workers="block")
+        blocked, errors = [], []
 
-            def route(r):
-                if is_off_machine(r.request.url):
-                    blocked.append(r.request.url)
-                    r.abort()
-                else:
-                    r.continue_()
+        def route(r):
+            if is_off_machine(r.request.url):
+                blocked.append(r.request.url)
+                r.abort()
+            else:
+                r.continue_()
 
-            context.route("**/*", route)
-            page = context.new_page()
-            page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
-            page.on("console", lambda msg: errors.append(f"console {msg.type}: {msg.text}")
-                    if msg.type == "error" else None)
-            yield page, blocked, errors
-        finally:
-            browser.close()
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+        page.on("console", lambda msg: errors.append(f"console {msg.type}: {msg.text}")
+                if msg.type == "error" else None)
+        yield page, blocked, errors
+    finally:
+        browser.close()
