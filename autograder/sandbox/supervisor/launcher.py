@@ -25,7 +25,7 @@ import numpy as np
 from autograder.sandbox.inside import wire
 from autograder.sandbox.supervisor.detect import detect_isolation
 from autograder.sandbox.supervisor.sandboxes import Isolation
-from autograder.sandbox.supervisor.limits import Limits  # noqa: F401  (re-exported: launcher.Limits)
+from autograder.sandbox.supervisor.limits import Limits  # (also re-exported: launcher.Limits)
 
 
 
@@ -36,6 +36,16 @@ class PlannedCase:
     function: str
     probe: str
     inputs: dict
+    # How long the child may take to return this case, in seconds (None: ``limits.timeout``),
+    # and what the test's message says when that stopped it (None: a plain timeout message).
+    budget_s: float | None = None
+    stop_message: str | None = None
+
+    def deadline_s(self, limits: Limits) -> float:
+        """Never above ``limits.timeout``, the ceiling, whatever the grader asked for."""
+        if self.budget_s is None or not self.budget_s > 0:
+            return limits.timeout
+        return min(self.budget_s, limits.timeout)
 
 
 @dataclasses.dataclass
@@ -307,13 +317,15 @@ def _read_cases(child: _Child, cases, start, settle, limits) -> int:
     """Read results until the child finishes or fails; return where the next child must start."""
     expected = start
     while expected < len(cases):
+        # The case's own budget, counted (as --timeout was) from its 'start' message.
+        allowed = cases[expected].deadline_s(limits)
         try:
-            header, arrays = child.read_message(time.monotonic() + limits.timeout)
+            header, arrays = child.read_message(time.monotonic() + allowed)
             kind = header.get("type")
             if kind == "start":
                 if header.get("case") != expected:
                     raise wire.WireError("cases out of order")
-                header, arrays = child.read_message(time.monotonic() + limits.timeout)
+                header, arrays = child.read_message(time.monotonic() + allowed)
                 kind = header.get("type")
             if kind != "result" or header.get("case") != expected:
                 raise wire.WireError(f"unexpected message {kind!r}")
@@ -326,7 +338,7 @@ def _read_cases(child: _Child, cases, start, settle, limits) -> int:
             settle(expected, outcome)
             expected += 1
         except TimeoutError:
-            return _skip_function(cases, settle, expected, "timeout",
+            return _skip_function(cases, settle, expected, "timeout", cases[expected].stop_message or
                                   f"did not return within {limits.timeout:g} s; the process was killed")
         except _ChildDied:
             return _skip_function(cases, settle, expected, "error", child.death_note() + " during this test")
