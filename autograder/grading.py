@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
+import os
 import threading
 import time
 import warnings
@@ -71,9 +72,10 @@ def _grade(assignment: str, path: Path, options: Options, cases) -> tuple[str, R
         name = _safe_student(path, assignment)
         return name, unreadable(assignment, name, path, cases, str(exc))
 
+    policy = budget_policy()
     planned = [launcher.PlannedCase(c.function, c.probe, c.inputs, budget_s=budget.seconds,
-                                    stop_message=time_budgets.stop_message(budget, options.timeout))
-               for c, budget in zip(cases, case_budgets(assignment, options), strict=True)]
+                                    stop_message=time_budgets.stop_message(budget, options.timeout, policy))
+               for c, budget in zip(cases, case_budgets(assignment, options, policy), strict=True)]
     limits = launcher.Limits(timeout=options.timeout, memory_mb=options.memory_mb)
     source = launcher.SourceFile(sub.kind, sub.filename, sub.data)
     del sub.data   # the child has its own copy; do not hold every submission's bytes in a batch
@@ -143,12 +145,24 @@ def _time_reference(assignment: str) -> list[tuple[list[float], int]]:
     return measured
 
 
-def case_budgets(assignment: str, options: Options) -> list[time_budgets.Budget]:
+def budget_policy() -> time_budgets.Policy:
+    """The budget policy now: the default floor scaled by the machine's current load
+    (read per submission: the load of a batch changes while it runs)."""
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = 0.0
+    return time_budgets.policy_under_load(load, os.cpu_count() or 1)
+
+
+def case_budgets(assignment: str, options: Options,
+                 policy: time_budgets.Policy | None = None) -> list[time_budgets.Budget]:
     """Each case's time budget (``budgets.budget_for``, capped by ``options.timeout``)."""
     cases = checks.suite(assignment)
     if not options.budgets:
         return [time_budgets.budget_for(None, options.timeout) for _ in cases]
-    return [time_budgets.budget_for(samples, options.timeout, items=items)
+    policy = policy or budget_policy()
+    return [time_budgets.budget_for(samples, options.timeout, policy, items=items)
             for samples, items in reference_timings(assignment)]
 
 

@@ -28,7 +28,6 @@ from autograder.sandbox.supervisor.sandboxes import Isolation
 from autograder.sandbox.supervisor.limits import Limits  # (also re-exported: launcher.Limits)
 
 
-
 @dataclasses.dataclass
 class PlannedCase:
     """One call of a probe, as the child will run it."""
@@ -36,16 +35,8 @@ class PlannedCase:
     function: str
     probe: str
     inputs: dict
-    # How long the child may take to return this case, in seconds (None: ``limits.timeout``),
-    # and what the test's message says when that stopped it (None: a plain timeout message).
-    budget_s: float | None = None
-    stop_message: str | None = None
-
-    def deadline_s(self, limits: Limits) -> float:
-        """Never above ``limits.timeout``, the ceiling, whatever the grader asked for."""
-        if self.budget_s is None or not self.budget_s > 0:
-            return limits.timeout
-        return min(self.budget_s, limits.timeout)
+    budget_s: float | None = None       # seconds the child may take on it (at most limits.timeout)
+    stop_message: str | None = None     # the test's message when that budget stops it
 
 
 @dataclasses.dataclass
@@ -317,8 +308,7 @@ def _read_cases(child: _Child, cases, start, settle, limits) -> int:
     """Read results until the child finishes or fails; return where the next child must start."""
     expected = start
     while expected < len(cases):
-        # The case's own budget, counted (as --timeout was) from its 'start' message.
-        allowed = cases[expected].deadline_s(limits)
+        allowed = min(cases[expected].budget_s or limits.timeout, limits.timeout)   # from its 'start'
         try:
             header, arrays = child.read_message(time.monotonic() + allowed)
             kind = header.get("type")
