@@ -70,6 +70,14 @@ def points_kept(assignment: str, lost=()) -> float:
     return round(sum(c.points for c in checks.suite(assignment) if lost != "all" and c.function not in lost), 6)
 
 
+def with_callers(assignment: str, lost):
+    """``lost`` (function -> allowed statuses, or "all") with each graded function whose
+    reference calls a lost one added: it breaks with it, in whatever way (it is not the attack's)."""
+    if lost == "all":
+        return lost
+    return {**{f: {"failed", "error", "timeout"} for f in calling(assignment, lost)}, **lost}
+
+
 def calling(assignment: str, functions) -> set[str]:
     """The graded functions whose reference implementation calls any of ``functions``, directly or not."""
     import importlib

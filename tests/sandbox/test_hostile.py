@@ -114,6 +114,7 @@ def graded(tmp_path_factory):
 def test_attack_is_contained(graded, name):
     status, lost, messages = EXPECTED[name]
     result = graded.result(name)
+    lost = corpus.with_callers(result["assignment"], lost)
     assert result["score"] == pytest.approx(corpus.points_kept(result["assignment"], lost))
     assert result["isolation"] == "full"
     assert result["isolation_detail"]["bwrap"] and result["isolation_detail"]["seccomp"]
