@@ -27,7 +27,10 @@ MAX_NAME_BYTES = 120    # result file stems: well below the 255 bytes a file nam
 def add_grading_options(parser: argparse.ArgumentParser) -> None:
     """The options that decide how submissions are graded, shared by every grading command."""
     parser.add_argument("--timeout", type=float, default=sandbox_limits.DEFAULT_TIMEOUT_S,
-                        help=f"seconds per test (default {sandbox_limits.DEFAULT_TIMEOUT_S:g})")
+                        help=f"the most seconds any test may take (default {sandbox_limits.DEFAULT_TIMEOUT_S:g}); "
+                             f"each test gets a budget calibrated from the reference's time on it, at most this")
+    parser.add_argument("--no-budgets", dest="budgets", action="store_false",
+                        help="give every test the whole --timeout instead of its calibrated budget")
     parser.add_argument("--memory-mb", type=int, default=sandbox_limits.DEFAULT_MEMORY_MB,
                         help=f"memory limit of a submission in MB (default {sandbox_limits.DEFAULT_MEMORY_MB})")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
@@ -43,12 +46,13 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
 
 def options_from(args: argparse.Namespace) -> grading.Options:
     """Grading options from parsed ``add_grading_options`` arguments (isolation detected later)."""
-    return grading.Options(timeout=args.timeout, memory_mb=args.memory_mb)
+    return grading.Options(timeout=args.timeout, memory_mb=args.memory_mb, budgets=args.budgets)
 
 
 def settings_of(options: grading.Options, level: str) -> dict:
     """What besides the submission and the grader decides a grade (part of the up-to-date key)."""
-    return {"timeout": options.timeout, "memory_mb": options.memory_mb, "isolation": level}
+    return {"timeout": options.timeout, "memory_mb": options.memory_mb, "isolation": level,
+            "budgets": options.budgets}
 
 
 def safe_stem(name: str) -> str:

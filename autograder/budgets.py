@@ -140,6 +140,23 @@ def count_items(value, max_depth: int = 64, max_nodes: int = 1_000_000) -> int:
     return total
 
 
+def contention(load_average: float, cores: int) -> float:
+    """How many times slower than alone a busy process runs on this machine: the 1-minute
+    load average per core, at least 1 (wall-clock budgets are divided among the runnable
+    processes; a test's floor is multiplied by this, so a loaded machine never cuts off
+    correct code that an idle one would pass). Bad inputs give 1."""
+    if not (isinstance(load_average, (int, float)) and math.isfinite(load_average) and load_average > 0):
+        return 1.0
+    if not (isinstance(cores, int) and cores > 0):
+        return 1.0
+    return max(1.0, float(load_average) / cores)
+
+
+def policy_under_load(load_average: float, cores: int, policy: Policy = Policy()) -> Policy:
+    """``policy`` with its floor scaled by ``contention``: never below the policy's own floor."""
+    return dataclasses.replace(policy, floor_s=policy.floor_s * contention(load_average, cores))
+
+
 def _duration(seconds: float) -> str:
     if seconds < 1e-3:
         return f"{seconds * 1e6:.0f} µs"
@@ -156,7 +173,7 @@ def stop_message(budget: Budget, timeout: float, policy: Policy = Policy()) -> s
         if budget.reference_s is not None:
             text += f"; the reference takes {_duration(budget.reference_s)} on this test"
         return text + "; the process was killed"
-    why = {BOUND_FLOOR: f"the least any test gets, {_duration(policy.floor_s)}",
+    why = {BOUND_FLOOR: f"the least any test gets on this machine at its load, {_duration(policy.floor_s)}",
            BOUND_REFERENCE: f"{policy.multiple:g} times the reference's {_duration(budget.reference_s or 0.0)}",
            BOUND_ITEMS: f"{_duration(policy.per_item_s)} for each of the {budget.items} numbers the test moves"}
     text = (f"did not return within this test's time budget of {_duration(budget.seconds)} "

@@ -34,14 +34,15 @@ def _payload(assignment: str, path: Path) -> dict | None:
 
 
 def grade_remote(assignment: str, payload: dict, timeout: float, memory_mb: int, isolation_mode: str,
-                 fingerprint: str) -> tuple[str, dict]:
-    """Runs on a Dask worker: grade one submission from its bytes."""
+                 fingerprint: str, budgets: bool = True) -> tuple[str, dict]:
+    """Runs on a Dask worker: grade one submission from its bytes (the worker calibrates
+    the time budgets once, on its own machine)."""
     from autograder.sandbox.supervisor import isolation
 
     if cache.grader_fingerprint() != fingerprint:
         raise ClusterError(f"this worker runs autograder {cache.grader_fingerprint()}, the grader "
                            f"{fingerprint}; install the same version on every worker")
-    options = grading.Options(timeout=timeout, memory_mb=memory_mb,
+    options = grading.Options(timeout=timeout, memory_mb=memory_mb, budgets=budgets,
                               isolation=isolation.detect_isolation(isolation_mode))
     with tempfile.TemporaryDirectory(prefix="autograder-remote-") as tmp:
         folder = Path(tmp) / "submitted" / payload["student"] / assignment
@@ -74,7 +75,7 @@ def grade_on_cluster(scheduler: str, assignment: str, todo: list[tuple[Path, obj
                 yield item, grading.grade(assignment, path, dataclasses.replace(options))
                 continue
             future = client.submit(grade_remote, assignment, payload, options.timeout, options.memory_mb,
-                                   isolation_mode, fingerprint, pure=False)
+                                   isolation_mode, fingerprint, options.budgets, pure=False)
             futures[future] = item
         for future in as_completed(futures):
             item = futures[future]

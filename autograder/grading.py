@@ -11,12 +11,21 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib
+import os
+import threading
+import time
+import warnings
 from pathlib import Path
 
+import numpy as np
+
+from autograder import budgets as time_budgets
 from autograder import checks
 from autograder import submission as submission_files
 from autograder.mistakes import catalogue
 from autograder.results import Result, TestResult
+from autograder.sandbox.inside import probes
 from autograder.sandbox.supervisor import launcher, limits as sandbox_limits
 from autograder.sandbox.supervisor.isolation import Isolation
 
@@ -26,6 +35,9 @@ class Options:
     timeout: float = sandbox_limits.DEFAULT_TIMEOUT_S
     memory_mb: int = sandbox_limits.DEFAULT_MEMORY_MB
     isolation: Isolation | None = None
+    # Per-test time budgets calibrated from the reference (autograder/budgets.py), capped
+    # by ``timeout``; False gives every test the whole ``timeout``, as before budgets.
+    budgets: bool = True
 
 
 def grade(assignment: str, path: Path, options: Options | None = None) -> tuple[str, dict]:
@@ -60,7 +72,10 @@ def _grade(assignment: str, path: Path, options: Options, cases) -> tuple[str, R
         name = _safe_student(path, assignment)
         return name, unreadable(assignment, name, path, cases, str(exc))
 
-    planned = [launcher.PlannedCase(c.function, c.probe, c.inputs) for c in cases]
+    policy = budget_policy()
+    planned = [launcher.PlannedCase(c.function, c.probe, c.inputs, budget_s=budget.seconds,
+                                    stop_message=time_budgets.stop_message(budget, options.timeout, policy))
+               for c, budget in zip(cases, case_budgets(assignment, options, policy), strict=True)]
     limits = launcher.Limits(timeout=options.timeout, memory_mb=options.memory_mb)
     source = launcher.SourceFile(sub.kind, sub.filename, sub.data)
     del sub.data   # the child has its own copy; do not hold every submission's bytes in a batch
@@ -87,6 +102,68 @@ def _grade(assignment: str, path: Path, options: Options, cases) -> tuple[str, R
     return sub.name, Result(assignment=assignment, student=sub.student, submission=str(sub.path), score=score,
                             max_score=max_score, status=status, message=message, isolation=session.isolation,
                             tests=tests, isolation_detail=session.isolation_detail)
+
+
+# ------------------------------------------------------------ time budgets --
+
+CALIBRATION_RUNS = 3   # the median of three: one preempted run neither inflates nor shrinks a budget
+_calibration_lock = threading.Lock()
+_calibrations: dict[str, list[tuple[list[float], int]]] = {}
+
+
+def reference_timings(assignment: str) -> list[tuple[list[float], int]]:
+    """Per case of ``checks.suite(assignment)``, in order: the reference's seconds on
+    it (``CALIBRATION_RUNS`` runs; empty when the reference raised) and how many numbers
+    the case moves (``budgets.count_items`` of its inputs and the reference's outputs).
+
+    Measured once per grader process and assignment, in the grader (trusted code only),
+    before the first submission's sandbox starts; the batch's threads share it."""
+    with _calibration_lock:
+        if assignment not in _calibrations:
+            _calibrations[assignment] = _time_reference(assignment)
+        return _calibrations[assignment]
+
+
+def _time_reference(assignment: str) -> list[tuple[list[float], int]]:
+    module = importlib.import_module(f"autograder.references.{assignment}")
+    functions = {name: getattr(module, name) for name in dir(module)
+                 if not name.startswith("_") and callable(getattr(module, name))}
+    measured = []
+    for case in checks.suite(assignment):
+        samples, items = [], 0
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                for _ in range(CALIBRATION_RUNS):
+                    start = time.perf_counter()
+                    outputs = probes.PROBES[case.probe](functions.__getitem__, case.inputs)
+                    samples.append(time.perf_counter() - start)
+            items = time_budgets.count_items(case.inputs) + time_budgets.count_items(outputs)
+        except Exception:  # noqa: BLE001 - no usable timing: this case keeps --timeout
+            samples = []
+        measured.append((samples, items))
+    return measured
+
+
+def budget_policy() -> time_budgets.Policy:
+    """The budget policy now: the default floor scaled by the machine's current load
+    (read per submission: the load of a batch changes while it runs)."""
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = 0.0
+    return time_budgets.policy_under_load(load, os.cpu_count() or 1)
+
+
+def case_budgets(assignment: str, options: Options,
+                 policy: time_budgets.Policy | None = None) -> list[time_budgets.Budget]:
+    """Each case's time budget (``budgets.budget_for``, capped by ``options.timeout``)."""
+    cases = checks.suite(assignment)
+    if not options.budgets:
+        return [time_budgets.budget_for(None, options.timeout) for _ in cases]
+    policy = policy or budget_policy()
+    return [time_budgets.budget_for(samples, options.timeout, policy, items=items)
+            for samples, items in reference_timings(assignment)]
 
 
 @functools.lru_cache(maxsize=None)

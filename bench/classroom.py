@@ -41,6 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from autograder import checks  # noqa: E402
 from autograder.references import optimizers as reference  # noqa: E402
 
 ASSIGNMENT = "optimizers"
@@ -49,7 +50,6 @@ EXAMPLES = REPO / "examples" / "submissions" / ASSIGNMENT
 STUCK_FRACTION = 0.02
 MISTAKE_FRACTION = 0.40
 
-RULES = ("sgd", "sgd_momentum", "nesterov_momentum", "adagrad", "rmsprop", "adam")
 SCHEDULES = {  # function -> (kwargs, step argument, steps)
     "step_decay": ({"lr0": 0.1}, "epoch", list(range(0, 121))),
     "cosine_decay": ({"lr0": 0.1, "T": 100}, "t", list(range(0, 101))),
@@ -57,8 +57,12 @@ SCHEDULES = {  # function -> (kwargs, step argument, steps)
     "inverse_sqrt_decay": ({"lr0": 0.1}, "t", list(range(1, 201))),
     "linear_warmup": ({"lr": 0.1, "warmup_steps": 10}, "t", list(range(0, 30))),
 }
-# Same points per function as the grader's checks (bench.run_benchmark checks that they agree).
-POINTS = {**{r: 10 for r in RULES}, **{s: 4 for s in SCHEDULES}}
+# The graded functions and their points are the grader's own (one source of truth);
+# every function that is not a schedule above is an update rule w, dw, config -> w, config.
+POINTS = checks.points(ASSIGNMENT)
+RULES = tuple(f for f in checks.functions(ASSIGNMENT) if f not in SCHEDULES)
+if not set(SCHEDULES) <= set(POINTS):
+    raise ValueError(f"bench/classroom.py tests schedules the grader does not grade: {set(SCHEDULES) - set(POINTS)}")
 CUSTOM = {
     "sgd": {"learning_rate": 0.05},
     "sgd_momentum": {"learning_rate": 0.02, "momentum": 0.8},
@@ -66,7 +70,10 @@ CUSTOM = {
     "adagrad": {"learning_rate": 0.1, "epsilon": 1e-7},
     "rmsprop": {"learning_rate": 0.01, "decay_rate": 0.9, "epsilon": 1e-7},
     "adam": {"learning_rate": 0.01, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-7},
+    "adamw": {"learning_rate": 0.01, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-7, "weight_decay": 0.05},
 }
+if set(CUSTOM) != set(RULES):
+    raise ValueError(f"bench/classroom.py needs a custom configuration for each update rule: {sorted(RULES)}")
 
 # Run inside the student's kernel by each hidden test cell, so that nbgrader
 # does the same kind of work as the grader's probes: a training-like loop per case.
@@ -163,10 +170,17 @@ REFERENCE_EDITS = [
 STUCK_IN = ("adam", "cosine_decay", "rmsprop")
 
 
+def _defines_all(cells: list[str]) -> bool:
+    text = "\n".join(cells)
+    return all(re.search(rf"^def {function}\(", text, re.M) for function in POINTS)
+
+
 def correct_pool() -> list[Source]:
     pool = [Source("correct", "reference solution", [_reference_source()])]
     for path in sorted(EXAMPLES.iterdir()):
-        if path.stem.endswith("_correct"):
+        # An example written before a function was added to the assignment is no longer a
+        # correct submission: it would lose that function's points in both graders.
+        if path.stem.endswith("_correct") and _defines_all(_code_cells(path)):
             pool.append(Source("correct", f"examples/{path.name}", _code_cells(path)))
     return pool
 

@@ -39,12 +39,13 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from autograder import grading  # noqa: E402
-from autograder.sandbox.supervisor import isolation as sandbox_isolation, launcher  # noqa: E402
+from autograder.sandbox.supervisor import environment, launcher  # noqa: E402
+from autograder.sandbox.supervisor import isolation as sandbox_isolation  # noqa: E402
 from autograder.sandbox.supervisor.limits import Limits  # noqa: E402
 
 # What the child would otherwise run, grown step by step. Each starts as the
 # child's bootstrap does (drop privileges when root, the explicit import path).
-_PRELUDE = sandbox_isolation.DROP_PRIVILEGES + "import sys; sys.path[:0] = os.environ['AUTOGRADER_PATHS'].split(os.pathsep)\n"
+_PRELUDE = environment.DROP_PRIVILEGES + "import sys; sys.path[:0] = os.environ['AUTOGRADER_PATHS'].split(os.pathsep)\n"
 FLOOR_PROGRAMS = {
     "bwrap + /bin/true": None,
     "bwrap + python": "pass\n",
@@ -61,15 +62,15 @@ def sandbox_isolation_full() -> sandbox_isolation.Isolation:
 
 
 def floor_command(isolation: sandbox_isolation.Isolation, program: str | None, scratch: str,
-                  limits: Limits) -> tuple[list[str], dict]:
+                  limits: Limits, seccomp_fd: int | None) -> tuple[list[str], dict]:
     """The grader's own child command line with its Python program replaced by
     ``program`` (or, for None, the whole ``python ...`` by ``/bin/true``)."""
-    command, env = sandbox_isolation.Isolation.command(isolation, scratch, limits)
-    if sandbox_isolation.CHILD_BOOTSTRAP not in command:
+    command, env = sandbox_isolation.Isolation.command(isolation, scratch, limits, seccomp_fd)
+    if environment.CHILD_BOOTSTRAP not in command:
         raise RuntimeError("the grader's child command no longer ends in CHILD_BOOTSTRAP; update bench/floor.py")
-    at = command.index(sandbox_isolation.CHILD_BOOTSTRAP)
+    at = command.index(environment.CHILD_BOOTSTRAP)
     if program is None:
-        python_at = command.index(sandbox_isolation._interpreter())
+        python_at = at - command[at::-1].index(environment.interpreter())
         return command[:python_at] + ["/bin/true"], env
     return command[:at] + [program] + command[at + 1:], env
 
@@ -82,8 +83,8 @@ class _FloorIsolation(sandbox_isolation.Isolation):
         super().__init__(**{f.name: getattr(isolation, f.name) for f in dataclasses.fields(isolation)})
         self.program = program
 
-    def command(self, scratch, limits):
-        return floor_command(self, self.program, scratch, limits)
+    def command(self, scratch, limits, seccomp_fd):
+        return floor_command(self, self.program, scratch, limits, seccomp_fd)
 
 
 def _time_one(isolation, program, limits) -> float:

@@ -72,8 +72,8 @@ def _preflight() -> None:
     graded = collections.Counter()
     for case in checks.suite(ASSIGNMENT):
         graded[case.function] += case.points
-    if dict(graded) != {f: float(p) for f, p in POINTS.items()}:
-        sys.exit(f"the benchmark's points per function {POINTS} differ from the grader's {dict(graded)}")
+    if dict(graded) != POINTS:
+        sys.exit(f"the grader's cases add up to {dict(graded)}, not to its declared points {POINTS}")
 
 
 # ------------------------------------------------------------------ this grader --
@@ -110,7 +110,7 @@ def compare(students: dict, ours: dict, theirs: dict) -> dict:
 
     Comparable: this grader gave all or none of the function's points (nbgrader's
     hidden cell can only give all or none)."""
-    agree, partial, disagreements, wrong_correct = 0, 0, [], []
+    agree, partial, disagreements, wrong_correct, nbgrader_missed = 0, 0, [], [], []
     totals_equal = totals_compared = 0
     for student in theirs:
         mine = per_function(ours[student])
@@ -122,6 +122,10 @@ def compare(students: dict, ours: dict, theirs: dict) -> dict:
                 all_comparable = False
             elif abs(got - their) < 1e-6:
                 agree += 1
+            elif got == 0 and their == most and function in students[student].broken:
+                # The mistake the bank declares in this function, caught here and missed by
+                # nbgrader's hidden test (its tolerance cannot see it): not a disagreement.
+                nbgrader_missed.append((student, students[student].label, function))
             else:
                 disagreements.append((student, students[student].label, function, got, their))
         if all_comparable:
@@ -133,6 +137,7 @@ def compare(students: dict, ours: dict, theirs: dict) -> dict:
         if source.kind == "correct" and student in theirs and sum(theirs[student].values()) != sum(POINTS.values()):
             wrong_correct.append((student, source.label, "nbgrader", sum(theirs[student].values())))
     return {"agree": agree, "partial": partial, "disagreements": disagreements, "wrong_correct": wrong_correct,
+            "nbgrader_missed": nbgrader_missed,
             "totals_equal": totals_equal, "totals_compared": totals_compared}
 
 
@@ -226,6 +231,8 @@ def bench_class(workdir: Path, n: int, args) -> dict:
           f"{comparison['totals_compared']} students with no partial credit")
     for student, label, function, got, their in comparison["disagreements"]:
         print(f"  DISAGREE {student} ({label}) {function}: autograder {got:g}, nbgrader {their:g}")
+    for student, label, function in comparison["nbgrader_missed"]:
+        print(f"  nbgrader missed the declared mistake of {student} ({label}) in {function}; this grader caught it")
     for student, label, grader, score in comparison["wrong_correct"]:
         print(f"  WRONG    {student} ({label}) is correct but {grader} gave {score:g}")
     for grader, names in missed.items():

@@ -59,3 +59,24 @@ def test_per_student_times_come_from_nbgrader_log_lines():
     assert startup == pytest.approx(2.5)
     with pytest.raises(RuntimeError):
         classroom._per_student_times("no student here\n", 0.0, 1.0)
+
+
+def test_a_declared_mistake_nbgrader_misses_is_not_a_disagreement():
+    import run_benchmark
+
+    full = {f: float(p) for f, p in classroom.POINTS.items()}
+    students = {"s0": classroom.Source("mistake", "wrong/x.py", ["..."], ("adam",)),
+                "s1": classroom.Source("correct", "reference solution", ["..."])}
+
+    def result(lost):
+        tests = [{"function": f, "points": 0.0 if f in lost else p} for f, p in full.items()]
+        score = sum(t["points"] for t in tests)
+        return {"tests": tests, "score": score, "max_score": sum(full.values())}
+
+    ours = {"s0": result({"adam"}), "s1": result({"sgd"})}
+    theirs = {"s0": dict(full), "s1": dict(full)}
+    comparison = run_benchmark.compare(students, ours, theirs)
+    assert comparison["nbgrader_missed"] == [("s0", "wrong/x.py", "adam")]
+    # sgd is not declared broken for s1: that one stays a disagreement (and a correct one marked down)
+    assert [d[:3] for d in comparison["disagreements"]] == [("s1", "reference solution", "sgd")]
+    assert comparison["wrong_correct"]

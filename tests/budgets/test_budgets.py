@@ -170,3 +170,16 @@ def test_an_endless_loop_in_an_optimizer_costs_the_floor_not_the_timeout():
         seconds = _median_seconds(lambda case=case: framework.run_probe_locally(case, reference))
         budget = budgets.budget_for([seconds], TIMEOUT, POLICY, budgets.count_items(case.inputs))
         assert budget.bound == budgets.BOUND_FLOOR and budget.seconds == budgets.DEFAULT_FLOOR_S, case.name
+
+
+@pytest.mark.parametrize("load,cores,factor", [(0.5, 2, 1.0), (2.0, 2, 1.0), (15.0, 2, 7.5), (8.0, 4, 2.0),
+                                               (float("nan"), 2, 1.0), (-3.0, 2, 1.0), (10.0, 0, 1.0)])
+def test_a_loaded_machine_raises_the_floor_never_lowers_it(load, cores, factor):
+    assert budgets.contention(load, cores) == pytest.approx(factor)
+    policy = budgets.policy_under_load(load, cores)
+    assert policy.floor_s == pytest.approx(budgets.DEFAULT_FLOOR_S * factor)
+    assert policy.floor_s >= budgets.DEFAULT_FLOOR_S
+    assert policy.multiple == budgets.DEFAULT_MULTIPLE and policy.per_item_s == budgets.DEFAULT_PER_ITEM_S
+    # An endless loop in a fast function costs the scaled floor, capped by --timeout.
+    budget = budgets.budget_for([0.001], TIMEOUT, policy)
+    assert budget.seconds == pytest.approx(min(TIMEOUT, budgets.DEFAULT_FLOOR_S * factor))

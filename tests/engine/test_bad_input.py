@@ -273,7 +273,9 @@ def test_infinite_loop_costs_only_that_function(tmp_path):
     assert result["status"] == "graded"
     loop_tests = [t for t in result["tests"] if t["function"] == "linear_decay"]
     assert all(t["status"] == "timeout" and t["points"] == 0 for t in loop_tests)
-    assert "did not return within 2 s" in loop_tests[0]["message"]
+    # Its calibrated budget (the floor: 1 s on an idle machine, more under load) or the 2 s --timeout.
+    assert "did not return within" in loop_tests[0]["message"]
+    assert "2 s" in loop_tests[0]["message"] and "killed" in loop_tests[0]["message"]
     # the functions graded after the killed child (a fresh one) still get their points
     for function, (got, most) in per_function(result).items():
         if function != "linear_decay":

@@ -60,10 +60,41 @@ def build(name: str, dest: Path, placeholders: dict[str, str]) -> tuple[str, Pat
 
 
 def points_kept(assignment: str, lost=()) -> float:
-    """The score when every function in ``lost`` (or every function, for "all") gets nothing."""
+    """The score when every function in ``lost`` (or every function, for "all") gets nothing,
+    nor does any function whose reference calls one of them: a hostile file is the reference
+    with some functions replaced, so the reference's ``adamw``, which calls ``adam``, breaks with it."""
     from autograder import checks
 
+    if lost != "all":
+        lost = set(lost) | calling(assignment, lost)
     return round(sum(c.points for c in checks.suite(assignment) if lost != "all" and c.function not in lost), 6)
+
+
+def with_callers(assignment: str, lost):
+    """``lost`` (function -> allowed statuses, or "all") with each graded function whose
+    reference calls a lost one added: it breaks with it, in whatever way (it is not the attack's)."""
+    if lost == "all":
+        return lost
+    return {**{f: {"failed", "error", "timeout"} for f in calling(assignment, lost)}, **lost}
+
+
+def calling(assignment: str, functions) -> set[str]:
+    """The graded functions whose reference implementation calls any of ``functions``, directly or not."""
+    import importlib
+
+    from autograder import checks
+
+    module = importlib.import_module(f"autograder.references.{assignment}")
+    graded = checks.functions(assignment)
+    calls = {f: set(getattr(module, f).__code__.co_names) & set(graded) for f in graded}
+    found, grew = set(functions), True
+    while grew:
+        grew = False
+        for f, names in calls.items():
+            if f not in found and names & found:
+                found.add(f)
+                grew = True
+    return found - set(functions)
 
 
 def marker() -> str:

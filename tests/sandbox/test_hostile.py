@@ -21,7 +21,9 @@ from sandbox_corpus import GradedCorpus, full_isolation
 # name -> (status, {function: allowed statuses of its tests} or "all", {function: text in its first message}).
 # The score must be the points of every function not listed (all points are lost for "all").
 EXPECTED = {
-    "loop_ignoring_sigterm": ("graded", {"adam": {"timeout"}}, {"adam": "did not return within 2 s"}),
+    # Stopped by its calibrated budget (the floor: 1 s on an idle machine, adam's reference takes a
+    # millisecond), or under load, where the floor grows, by the 2 s --timeout.
+    "loop_ignoring_sigterm": ("graded", {"adam": {"timeout"}}, {"adam": "did not return within"}),
     "loop_at_import": ("timeout", "all", {"sgd": "did not finish loading"}),
     # Fresh memory can be slow to come by on a virtual machine, so the time limit may win the race.
     "memory_bomb": ("graded", {"sgd_momentum": {"error", "timeout"}}, {}),
@@ -112,6 +114,7 @@ def graded(tmp_path_factory):
 def test_attack_is_contained(graded, name):
     status, lost, messages = EXPECTED[name]
     result = graded.result(name)
+    lost = corpus.with_callers(result["assignment"], lost)
     assert result["score"] == pytest.approx(corpus.points_kept(result["assignment"], lost))
     assert result["isolation"] == "full"
     assert result["isolation_detail"]["bwrap"] and result["isolation_detail"]["seccomp"]

@@ -25,8 +25,7 @@ import numpy as np
 from autograder.sandbox.inside import wire
 from autograder.sandbox.supervisor.detect import detect_isolation
 from autograder.sandbox.supervisor.sandboxes import Isolation
-from autograder.sandbox.supervisor.limits import Limits  # noqa: F401  (re-exported: launcher.Limits)
-
+from autograder.sandbox.supervisor.limits import Limits  # (also re-exported: launcher.Limits)
 
 
 @dataclasses.dataclass
@@ -36,6 +35,8 @@ class PlannedCase:
     function: str
     probe: str
     inputs: dict
+    budget_s: float | None = None       # seconds the child may take on it (at most limits.timeout)
+    stop_message: str | None = None     # the test's message when that budget stops it
 
 
 @dataclasses.dataclass
@@ -307,13 +308,14 @@ def _read_cases(child: _Child, cases, start, settle, limits) -> int:
     """Read results until the child finishes or fails; return where the next child must start."""
     expected = start
     while expected < len(cases):
+        allowed = min(cases[expected].budget_s or limits.timeout, limits.timeout)   # from its 'start'
         try:
-            header, arrays = child.read_message(time.monotonic() + limits.timeout)
+            header, arrays = child.read_message(time.monotonic() + allowed)
             kind = header.get("type")
             if kind == "start":
                 if header.get("case") != expected:
                     raise wire.WireError("cases out of order")
-                header, arrays = child.read_message(time.monotonic() + limits.timeout)
+                header, arrays = child.read_message(time.monotonic() + allowed)
                 kind = header.get("type")
             if kind != "result" or header.get("case") != expected:
                 raise wire.WireError(f"unexpected message {kind!r}")
@@ -326,7 +328,7 @@ def _read_cases(child: _Child, cases, start, settle, limits) -> int:
             settle(expected, outcome)
             expected += 1
         except TimeoutError:
-            return _skip_function(cases, settle, expected, "timeout",
+            return _skip_function(cases, settle, expected, "timeout", cases[expected].stop_message or
                                   f"did not return within {limits.timeout:g} s; the process was killed")
         except _ChildDied:
             return _skip_function(cases, settle, expected, "error", child.death_note() + " during this test")
