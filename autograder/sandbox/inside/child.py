@@ -93,6 +93,66 @@ class _QuietIPython:
 _QuietIPython = _QuietIPython()
 
 
+class CellTimeout(BaseException):
+    """Raised inside a notebook cell that ran past its time at load."""
+
+
+class CellExit(BaseException):
+    """Raised instead of ending the process when a notebook cell exits while loading."""
+
+
+class _CellBox:
+    """Runs notebook cells one at a time, each stopped after ``seconds``, with
+    ``os._exit``, ``os.abort`` and ``sys.exit`` raising ``CellExit`` instead of
+    ending the process: an experiment cell that hangs or exits costs that cell,
+    not the functions the other cells define (as when Jupyter runs each cell).
+
+    A cell that swallows ``CellTimeout`` in a loop, resets the timer, or kills
+    the process another way still stops the load; the supervisor's load limit
+    then applies as for a ``.py`` file."""
+
+    def __init__(self, seconds: float):
+        import posix
+        import signal
+        import sys
+
+        self.seconds = float(seconds)
+        self.armed = False
+        self.signal = signal
+        self.previous_handler = signal.signal(signal.SIGALRM, self._on_alarm)
+        self.saved = [(os, "_exit", os._exit), (os, "abort", os.abort), (posix, "_exit", posix._exit),
+                      (posix, "abort", posix.abort), (sys, "exit", sys.exit)]
+
+        def refuse(what):
+            def refused(*args, **kwargs):
+                raise CellExit(f"called {what} while loading; the grader stopped that cell instead of the process")
+            return refused
+
+        for module, name, _ in self.saved:
+            setattr(module, name, refuse(f"{module.__name__ if module is not posix else 'os'}.{name}"))
+
+    def _on_alarm(self, signum, frame):
+        # A signal that arrives after the cell ended (delivered late) must not hit the grader's own code.
+        if self.armed:
+            raise CellTimeout(f"did not finish within {self.seconds:g} s and was stopped")
+
+    def run(self, code, namespace) -> None:
+        self.armed = True
+        self.signal.setitimer(self.signal.ITIMER_REAL, self.seconds)
+        try:
+            exec(code, namespace)
+        finally:
+            self.signal.setitimer(self.signal.ITIMER_REAL, 0)
+            self.armed = False
+
+    def close(self) -> None:
+        self.signal.setitimer(self.signal.ITIMER_REAL, 0)
+        self.armed = False
+        self.signal.signal(self.signal.SIGALRM, self.previous_handler)
+        for module, name, original in self.saved:
+            setattr(module, name, original)
+
+
 def main() -> None:
     from autograder.sandbox.inside import compare, probes, wire
     import numpy as np  # noqa: F401  (imported before student code runs)
@@ -130,14 +190,26 @@ def main() -> None:
                  "get_ipython": _QuietIPython}
     source_names = {cell["filename"] for cell in plan["cells"]}
     cell_errors, cell_error_count = [], 0
-    for cell in plan["cells"]:
-        try:
-            code = compile(cell["source"], cell["filename"], "exec")
-            exec(code, namespace)
-        except BaseException as exc:  # noqa: BLE001 - a student cell may raise anything, even SystemExit
-            cell_error_count += 1
-            if len(cell_errors) < MAX_CELL_ERRORS_SENT:
-                cell_errors.append(describe_exception(exc, source_names))
+    cell_seconds = plan.get("cell_seconds")
+    boxed = _CellBox(cell_seconds) if cell_seconds else None
+    try:
+        for cell in plan["cells"]:
+            try:
+                code = compile(cell["source"], cell["filename"], "exec")
+                if boxed is None:
+                    exec(code, namespace)
+                else:
+                    boxed.run(code, namespace)
+            except BaseException as exc:  # noqa: BLE001 - a student cell may raise anything, even SystemExit
+                cell_error_count += 1
+                if len(cell_errors) < MAX_CELL_ERRORS_SENT:
+                    error = describe_exception(exc, source_names)
+                    if isinstance(exc, (CellTimeout, CellExit)):
+                        error["message"] = f"{cell['filename']} {exc}; the cells after it still ran"
+                    cell_errors.append(error)
+    finally:
+        if boxed is not None:
+            boxed.close()   # the graded cases run with the process's own exits and signal handlers
     send({"type": "loaded", "cell_errors": cell_errors, "cell_error_count": cell_error_count})
 
     def get(name):

@@ -26,6 +26,7 @@ from autograder.sandbox.inside import wire
 from autograder.sandbox.supervisor.detect import detect_isolation
 from autograder.sandbox.supervisor.sandboxes import Isolation
 from autograder.sandbox.supervisor.limits import Limits  # (also re-exported: launcher.Limits)
+from autograder.sandbox.supervisor import limits as limits_module
 
 
 @dataclasses.dataclass
@@ -217,6 +218,9 @@ def _plan_bytes(cells, cases, start, limits, module_name):
         # Raw bytes as an array: the child parses and converts them under its own limits.
         code = {"source": {"kind": cells.kind, "filename": cells.filename,
                            "data": np.frombuffer(cells.data, dtype=np.uint8)}}
+        if cells.kind == "notebook":
+            # Each cell is time-boxed and one that hangs is stopped; a .py file's top level stays one unit.
+            code["cell_seconds"] = limits_module.cell_timeout(limits.timeout)
     else:
         code = {"cells": cells}
     plan = {
@@ -267,7 +271,7 @@ def run_cases(cells: list[dict] | SourceFile, cases: list[PlannedCase], limits: 
         detail = _weakest(detail, child.sandbox.applied)
         try:
             try:
-                header, _ = child.read_message(time.monotonic() + max(limits.timeout, 10.0))
+                header, _ = child.read_message(time.monotonic() + limits_module.load_timeout(limits.timeout))
                 if header.get("type") != "loaded":
                     raise wire.WireError("expected the 'loaded' message")
                 refused = header.get("refused")
@@ -297,7 +301,7 @@ def run_cases(cells: list[dict] | SourceFile, cases: list[PlannedCase], limits: 
 
 def _load_failure(exc, child, limits) -> str:
     if isinstance(exc, TimeoutError):
-        return (f"the submission did not finish loading within {max(limits.timeout, 10.0):g} s (a loop at top "
+        return (f"the submission did not finish loading within {limits_module.load_timeout(limits.timeout):g} s (a loop at top "
                 f"level, or a notebook too large to convert to Python in that time?)")
     if isinstance(exc, _ChildDied):
         return "the submission could not be loaded: " + child.death_note()

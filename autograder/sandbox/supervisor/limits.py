@@ -14,6 +14,23 @@ DEFAULT_PROCESSES = 64
 # correct submission never needs more, and a submission that starts many busy
 # processes takes at most one core from the submissions graded beside it.
 DEFAULT_CPU_CORES = 1.0
+# Loading (starting Python, importing NumPy, converting a notebook, running its cells)
+# gets the per-test timeout, but never less than this.
+MIN_LOAD_TIMEOUT_S = 10.0
+# One notebook cell at load time: a third of the load time, at most this. An experiment
+# that runs longer is stopped and the next cell runs, so three hung cells still leave
+# time for the rest of the notebook, and a graded function never depends on an experiment.
+MAX_CELL_SECONDS = 5.0
+
+
+def load_timeout(timeout: float) -> float:
+    """Seconds the child may take to load a submission, for a per-test ``timeout``."""
+    return max(timeout, MIN_LOAD_TIMEOUT_S)
+
+
+def cell_timeout(timeout: float) -> float:
+    """Seconds one notebook cell may run while the submission loads, for a per-test ``timeout``."""
+    return min(load_timeout(timeout) / 3, MAX_CELL_SECONDS)
 
 
 @dataclasses.dataclass
