@@ -79,7 +79,7 @@ def test_a_hanging_experiment_costs_only_the_hanging_function(tmp_path):
     assert statuses.pop("adagrad") == {"timeout"}
     assert all(s == {"passed"} for s in statuses.values()), statuses
     seconds = limits.cell_timeout(FAST_TIMEOUT)
-    assert f"cell {cell} did not finish within {seconds:g} s and was stopped" in result["message"]
+    assert f"cell {cell} did not finish within {seconds:.3g} s and was stopped" in result["message"]
     assert "the cells after it still ran" in result["message"]
 
 

@@ -134,7 +134,7 @@ class _CellBox:
     def _on_alarm(self, signum, frame):
         # A signal that arrives after the cell ended (delivered late) must not hit the grader's own code.
         if self.armed:
-            raise CellTimeout(f"did not finish within {self.seconds:g} s and was stopped")
+            raise CellTimeout(f"did not finish within {self.seconds:.3g} s and was stopped")
 
     def run(self, code, namespace) -> None:
         self.armed = True
@@ -174,11 +174,13 @@ def main() -> None:
             written = os.write(protocol_fd, view)
             view = view[written:]
 
+    notebook = False
     if "source" in plan:
         # The submission's bytes are parsed here, under the sandbox's limits, not in the grader.
         from autograder.sandbox.inside import sources
 
         source = plan.pop("source")
+        notebook = source["kind"] == "notebook"
         try:
             plan["cells"] = sources.cells_of(source["kind"], source["filename"], source["data"].tobytes())
         except sources.SourceError as exc:
@@ -190,8 +192,9 @@ def main() -> None:
                  "get_ipython": _QuietIPython}
     source_names = {cell["filename"] for cell in plan["cells"]}
     cell_errors, cell_error_count = [], 0
-    cell_seconds = plan.get("cell_seconds")
-    boxed = _CellBox(cell_seconds) if cell_seconds else None
+    # Each notebook cell is time-boxed, as Jupyter runs cells one by one; a .py file's top level stays one unit.
+    cell_seconds = plan.get("limits", {}).get("notebook_cell_seconds")
+    boxed = _CellBox(cell_seconds) if notebook and cell_seconds else None
     try:
         for cell in plan["cells"]:
             try:

@@ -25,8 +25,7 @@ import numpy as np
 from autograder.sandbox.inside import wire
 from autograder.sandbox.supervisor.detect import detect_isolation
 from autograder.sandbox.supervisor.sandboxes import Isolation
-from autograder.sandbox.supervisor.limits import Limits  # (also re-exported: launcher.Limits)
-from autograder.sandbox.supervisor import limits as limits_module
+from autograder.sandbox.supervisor.limits import Limits, cell_timeout, load_timeout  # (re-exported: launcher.Limits)
 
 
 @dataclasses.dataclass
@@ -218,16 +217,13 @@ def _plan_bytes(cells, cases, start, limits, module_name):
         # Raw bytes as an array: the child parses and converts them under its own limits.
         code = {"source": {"kind": cells.kind, "filename": cells.filename,
                            "data": np.frombuffer(cells.data, dtype=np.uint8)}}
-        if cells.kind == "notebook":
-            # Each cell is time-boxed and one that hangs is stopped; a .py file's top level stays one unit.
-            code["cell_seconds"] = limits_module.cell_timeout(limits.timeout)
     else:
         code = {"cells": cells}
     plan = {
         **code,
         "module_name": module_name,
         "limits": {"memory_mb": limits.memory_mb, "file_bytes": limits.output_bytes,
-                   "processes": limits.processes},
+                   "processes": limits.processes, "notebook_cell_seconds": cell_timeout(limits.timeout)},
         "cases": [{"index": i, "probe": c.probe, "inputs": c.inputs} for i, c in enumerate(cases) if i >= start],
     }
     tree = wire.encode_value(plan, arrays)
@@ -271,7 +267,7 @@ def run_cases(cells: list[dict] | SourceFile, cases: list[PlannedCase], limits: 
         detail = _weakest(detail, child.sandbox.applied)
         try:
             try:
-                header, _ = child.read_message(time.monotonic() + limits_module.load_timeout(limits.timeout))
+                header, _ = child.read_message(time.monotonic() + load_timeout(limits.timeout))
                 if header.get("type") != "loaded":
                     raise wire.WireError("expected the 'loaded' message")
                 refused = header.get("refused")
@@ -301,7 +297,7 @@ def run_cases(cells: list[dict] | SourceFile, cases: list[PlannedCase], limits: 
 
 def _load_failure(exc, child, limits) -> str:
     if isinstance(exc, TimeoutError):
-        return (f"the submission did not finish loading within {limits_module.load_timeout(limits.timeout):g} s (a loop at top "
+        return (f"the submission did not finish loading within {load_timeout(limits.timeout):g} s (a loop at top "
                 f"level, or a notebook too large to convert to Python in that time?)")
     if isinstance(exc, _ChildDied):
         return "the submission could not be loaded: " + child.death_note()
