@@ -9,6 +9,7 @@ tested. Plain ``pytest`` on a developer's machine still skips, with the reason.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 # One BLAS/OpenMP thread, set before anything imports NumPy: the suite runs on 2
@@ -40,9 +41,10 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    import shared_playwright
-
-    shared_playwright.stop()
+    # Stop the browser tests' shared Playwright driver, if any test started it.
+    driver = sys.modules.get("shared_playwright")
+    if driver is not None:
+        driver.stop()
 
 
 @pytest.fixture(scope="session")
