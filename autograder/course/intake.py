@@ -30,8 +30,10 @@ import shutil
 import stat
 from pathlib import Path
 
-# The sandboxed grader refuses submissions above the same size (autograder/submission.py).
-MAX_SUBMISSION_BYTES = 20 * 1024 * 1024
+from autograder import submission
+
+# The grader's own size limit, so intake never passes on a file the grader would refuse.
+MAX_SUBMISSION_BYTES = submission.MAX_SUBMISSION_BYTES
 MAX_ENTRIES = 200
 MAX_TIMESTAMP_BYTES = 200
 INTAKE_FOLDER = "intake"
