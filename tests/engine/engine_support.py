@@ -100,6 +100,20 @@ def _defined(source: str) -> list[tuple[str, str]]:
             if isinstance(n, ast.FunctionDef)]
 
 
+def _module_level_setup(source: str) -> str:
+    """The top-level code of a bank file that runs at import (a cheat patching what the grader's
+    probe relies on), with the file's imports before it; empty when it has none besides its
+    imports, docstring and functions."""
+    import ast
+
+    lines = source.splitlines(keepends=True)
+    body = [n for n in ast.parse(source).body if not isinstance(n, ast.FunctionDef)
+            and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+    if all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in body):
+        return ""
+    return "".join("".join(lines[n.lineno - 1:n.end_lineno]) for n in body).strip("\n")
+
+
 def compose(path: Path) -> str:
     """A bank file's full text: the correct solution of its base (alice_correct.py for a .py
     file, bob_correct.ipynb for a notebook), with every function the bank file defines put
@@ -111,6 +125,10 @@ def compose(path: Path) -> str:
         source = (EXAMPLES / base / "alice_correct.py").read_text()
         for name, new in _defined(path.read_text()):
             source = replace_function(source, name, new)
+        setup = _module_level_setup(path.read_text())
+        if setup:
+            # A cheat's set-up (patching the grader, seeding at import) runs when the module loads, after the base.
+            source += f"\n\n# module-level code of {path.name}\n{setup}\n"
         return f"# composed from {path.name} and examples/submissions/{base}/alice_correct.py\n" + source
     notebook = json.loads((EXAMPLES / base / "bob_correct.ipynb").read_text())
     own = json.loads(path.read_text())["cells"]
