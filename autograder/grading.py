@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder import budgets as time_budgets
-from autograder import checks
+from autograder import checks, replicas
 from autograder import submission as submission_files
 from autograder.mistakes import catalogue
 from autograder.results import Result, TestResult
@@ -86,8 +86,9 @@ def _grade(assignment: str, path: Path, options: Options, cases) -> tuple[str, R
         if outcome.status == "ok":
             judged[index] = _judge(cases[index], outcome, [])
 
-    session = launcher.run_cases(source, planned, limits, options.isolation, module_name=sub.module_name,
-                                 on_outcome=judge_now)
+    # A case's second part (Case.replica) runs in a sandbox of its own; replicas.py schedules it.
+    session = replicas.run_cases(source, planned, [c.replica for c in cases], limits, options.isolation,
+                                 module_name=sub.module_name, on_outcome=judge_now)
     # Errors and timeouts carry no outputs: they are described now that the load's cell errors are known.
     tests = [test if outcome.status == "ok" else _judge(case, outcome, session.cell_errors)
              for case, outcome, test in zip(cases, session.outcomes, judged, strict=True)]

@@ -47,7 +47,7 @@ def run_function_cases(assignment: str, function: str, namespace: dict) -> list[
             with warnings.catch_warnings(), np.errstate(all="ignore"), \
                     contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                 warnings.simplefilter("ignore")
-                outputs = compare.observe(case.probe, get, case.inputs)
+                outputs = compare.observe(case.probe, get, case.inputs, replica=case.replica)
                 verdict = case.judge(case, outputs)
         except Exception as exc:  # noqa: BLE001 - any student failure is a failed case
             text = str(exc) if isinstance(exc, probes.ProbeError) else f"{type(exc).__name__}: {exc}"

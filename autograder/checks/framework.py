@@ -53,6 +53,10 @@ class Case:
     judge: "Judge"
     setting: str = ""         # the input in words, for messages
     points: float = 1.0
+    # A second probe on the same inputs, run by the grader in a sandbox of its own (one more child
+    # per submission for all such parts: ``autograder/replicas.py``); its outputs reach the judge
+    # under ``compare.REPLICA``. For what one process could fake: a draw repeated for its seed.
+    replica: str | None = None
     # What the judge computed about this case (its entry, the variants' outputs). Not an
     # init field, so a copy made with dataclasses.replace (other inputs) starts empty.
     memo: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
@@ -90,7 +94,7 @@ class Output:
 
 def run_probe_locally(case: Case, functions: dict[str, Callable]) -> dict:
     """Run ``case``'s probe on trusted implementations; decoded exactly as a student's output."""
-    return compare.observe(case.probe, lambda name: functions[name], case.inputs)
+    return compare.observe(case.probe, lambda name: functions[name], case.inputs, replica=case.replica)
 
 
 def reference_functions(module) -> dict:

@@ -1,8 +1,9 @@
 """Graded checks for the ``initialization`` assignment.
 
 Initializers are random, so each is checked by (1) shape and determinism under
-its rng argument, with NumPy's and Python's global generators reseeded in
-between, and (2) statistics of a large draw against the exact distribution,
+its rng argument, from draws made in two separate sandboxes (the second draws
+with another seed first, and NumPy's and Python's global generators are seeded
+differently in each), and (2) statistics of a large draw against the exact distribution,
 with the bounds of ``checks.statistics``: moments, the Kolmogorov–Smirnov distance
 to the exact law and the fraction of repeated values (so a discrete draw that
 matches every moment still fails), and for ``orthogonal`` the spread of the
@@ -36,9 +37,12 @@ def _determinism(case):
         binary("shape_ok", "W has shape (fan_in, fan_out)", 1, f"W does not have shape (fan_in, fan_out) = {shape}"),
         binary("finite", "W is finite", 1, "W contains NaN or inf") | {"unless_failed": True},
         binary("same_seed_equal", "same seed, same W", 1,
-               "two rngs made with the same seed gave different W (NumPy's and Python's global generators were "
-               "reseeded differently in between); rng must be the only source of randomness"),
-        binary("other_seed_equal", "another seed, same W", 0, "rngs with different seeds gave the same W; draw W from rng") | {"unless_failed": True}],
+               "two rngs made with the same seed gave different W, drawn in two separate runs (the second "
+               "drew with another seed first, and NumPy's and Python's global generators were seeded "
+               "differently); rng must be the only source of randomness"),
+        binary("other_seed_equal", "another seed, same W", 0,
+               "rngs with different seeds gave the same W (drawn in two separate runs); draw W from rng")
+        | {"unless_failed": True}],
         "rules": {k: exact for k in ("shape_ok", "transposed", "finite", "same_seed_equal", "other_seed_equal")}}
 
 
@@ -149,8 +153,10 @@ def build_cases() -> list[Case]:
     def case(function, name, fan_in, fan_out, describe):
         judge = Statistical(families[describe], describe, reference)
         inputs = {"function": function, "fan_in": fan_in, "fan_out": fan_out, "seed": 2024, "other_seed": 7}
+        # Seed discipline is judged from draws made in two sandboxes, so no one process can fake it.
+        replica = "initializer_replica" if describe is _determinism else None
         cases.append(Case(f"{function}: {name}", function, "initializer_samples", inputs, judge,
-                          setting=f"`{function}({fan_in}, {fan_out}, rng)`"))
+                          setting=f"`{function}({fan_in}, {fan_out}, rng)`", replica=replica))
 
     for function in ("xavier_normal", "xavier_uniform", "kaiming_normal", "kaiming_uniform"):
         case(function, "shape and determinism", 30, 70, _determinism)

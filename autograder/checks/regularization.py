@@ -137,10 +137,12 @@ def _seeded(case):
     seed, other = case.inputs["seed"], case.inputs["other_seed"]
     return {"stats": [
         binary("same_seed_equal", "same seed, same mask", 1,
-               f"two calls with seed={seed} gave different masks; the same seed must give the same mask "
-               f"(draw it from np.random.default_rng(seed))"),
+               f"two calls with seed={seed}, made in two separate runs (the second called with seed={other} "
+               f"first), gave different masks; the same seed must give the same mask (draw it from "
+               f"np.random.default_rng(seed))"),
         binary("other_seed_equal", "another seed, same mask", 0,
-               f"seed={seed} and seed={other} gave the same mask; the mask must come from the seed") | {"unless_failed": True}],
+               f"seed={seed} and seed={other} gave the same mask (in two separate runs); the mask must come "
+               f"from the seed") | {"unless_failed": True}],
         "rules": {"same_seed_equal": exact, "other_seed_equal": exact}}
 
 
@@ -231,7 +233,9 @@ def build_cases() -> list[Case]:
 
     def dropout(name, describe, inputs, setting, function="dropout_forward", probe="dropout_behaviour"):
         judge = Statistical(families[describe], describe, reference)
-        cases.append(Case(f"{function}: {name}", function, probe, inputs, judge, setting=setting))
+        # The seed is judged from calls made in two sandboxes, so no one process can fake it.
+        replica = "dropout_replica" if describe is _seeded else None
+        cases.append(Case(f"{function}: {name}", function, probe, inputs, judge, setting=setting, replica=replica))
 
     big = _dropout_inputs(rng, (400, 500), 0.3)
     dropout("keeps a fraction p of the units", _kept_fraction, big,
@@ -247,7 +251,8 @@ def build_cases() -> list[Case]:
     dropout("preserves the expectation", _expectation, _dropout_inputs(rng, (500, 400), 0.5, positive=True),
             "`dropout_forward(x, {'p': 0.5, 'mode': 'train', 'seed': 123})` with x of shape (500, 400)")
     dropout("same seed, same mask", _seeded, _dropout_inputs(rng, (64, 64), 0.5),
-            "`dropout_forward(x, {'p': 0.5, 'mode': 'train', 'seed': 123})` called twice, then with seed 321")
+            "`dropout_forward(x, {'p': 0.5, 'mode': 'train', 'seed': 123})`, and in a separate run with seed 321, "
+            "then 123")
     independent = _dropout_inputs(rng, (1000,), 0.4)
     independent["draws"] = 100
     dropout("independent across units and seeds", _independence, independent,

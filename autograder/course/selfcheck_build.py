@@ -172,7 +172,8 @@ def stored_case(case, store: _Arrays) -> dict:
     """One case as the self-check stores it: probe, inputs, and its judge's entry with the variants."""
     with _quiet():
         entry = dict(case.judge.entry(case), variants=case.judge.variants(case))
-    return {"name": case.name, "probe": case.probe, "inputs": store.tree(case.inputs), "entry": store.tree(entry)}
+    return {"name": case.name, "probe": case.probe, "replica": case.replica, "inputs": store.tree(case.inputs),
+            "entry": store.tree(entry)}
 
 
 # ---------------------------------------------------------------------------- build --

@@ -42,10 +42,26 @@ def decode_outputs(tree, arrays) -> dict:
     return decoded
 
 
-def observe(probe: str, get, inputs: dict) -> dict:
+# A case may have a second part (its "replica" probe, on the same inputs). The grader runs it in
+# a sandbox of its own, a separate process that never saw the first part, and judges the two
+# parts' outputs together: the replica's are under this key. Run here, in one process, it is the
+# self-check's and the hidden tests' way; the verdict on the merged outputs is the same.
+REPLICA = "replica"
+
+
+def merge_parts(first: dict, replica: dict) -> dict:
+    """One case's decoded outputs from its two parts: the first part's, and the replica's under
+    ``REPLICA`` (whatever the first part sent under that key is replaced: it is not the replica's)."""
+    return {**first, REPLICA: wire.Received(dict(replica), {"kind": "dict"})}
+
+
+def observe(probe: str, get, inputs: dict, replica: str | None = None) -> dict:
     """Run ``probe`` with functions from ``get`` and decode its outputs through the
-    wire format (bytes and back), as a sandboxed child's outputs are decoded."""
+    wire format (bytes and back), as a sandboxed child's outputs are decoded; with
+    ``replica``, run that probe after it and merge its outputs as ``merge_parts`` does."""
     raw = probes.PROBES[probe](get, inputs)
+    if replica is not None:
+        raw = {**raw, REPLICA: probes.PROBES[replica](get, inputs)}
     tree, arrays = encode_outputs(raw)
     data = wire.pack({"outputs": tree}, arrays)
     position = [0]
@@ -82,13 +98,16 @@ def as_array(item, what: str, *, allow_scalar: bool = False) -> tuple[np.ndarray
 
 
 def pick(outputs: dict, key: str):
-    """Outputs may be nested: 'weights' or 'return.0' (first item of a returned tuple)."""
+    """Outputs may be nested: 'weights', 'return.0' (first item of a returned tuple) or
+    'replica.same_seed' (an entry of a dict, such as the outputs of a case's second part)."""
     head, _, rest = key.partition(".")
     item = outputs.get(head)
     while rest and item is not None:
         index, _, rest = rest.partition(".")
         if item.kind in ("tuple", "list") and index.isdigit() and int(index) < len(item.value):
             item = item.value[int(index)]
+        elif item.kind == "dict":
+            item = item.value.get(index)
         else:
             return None
     return item

@@ -78,9 +78,10 @@ def dropout_expectation(outputs, inputs, params):
 
 
 def dropout_seed(outputs, inputs, params):
+    # The first call and the two calls of the replica (other seed first) run in separate processes.
     first = require(outputs, "train", "the output")
-    again = require(outputs, "train_same_seed", "the output for the same seed")
-    other = require(outputs, "train_other_seed", "the output for another seed")
+    again = require(outputs, "replica.train_same_seed", "the output for the same seed in a separate run")
+    other = require(outputs, "replica.train_other_seed", "the output for another seed in a separate run")
     return {"same_seed_equal": _equal(first, again), "other_seed_equal": _equal(first, other)}
 
 
@@ -123,8 +124,8 @@ def penalty_numerical(outputs, inputs, params):
 def init_determinism(outputs, inputs, params):
     shape = (int(inputs["fan_in"]), int(inputs["fan_out"]))
     first = require(outputs, "first", "W")
-    again = require(outputs, "same_seed", "W from a second rng with the same seed")
-    other = require(outputs, "other_seed", "W from an rng with another seed")
+    again = require(outputs, "replica.same_seed", "W from a second rng with the same seed, in a separate run")
+    other = require(outputs, "replica.other_seed", "W from an rng with another seed, in a separate run")
     shape_ok = first.shape == shape
     return {"shape_ok": float(shape_ok), "transposed": float(not shape_ok and first.shape == shape[::-1]),
             "finite": float(bool(np.all(np.isfinite(first)))),

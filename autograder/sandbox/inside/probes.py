@@ -197,8 +197,22 @@ def sparse_gradient_check(get, inputs):
 
 # ----------------------------------------------------------- regularization --
 
+# The global generators' seeds before a case's first part and in its replica run: different, so
+# code that draws from them (instead of from its seed or rng) gives other values in the two runs,
+# even when it seeds them itself at import; the replica's is the same before each of its calls,
+# so a draw decided by the global state alone repeats there whatever the seed.
+FIRST_PART_GLOBAL_SEED = 1
+REPLICA_GLOBAL_SEED = 2
+
+
+def _reseed_globals(seed: int) -> None:
+    np.random.seed(seed)
+    random.seed(seed)
+
+
 def dropout_behaviour(get, inputs):
-    """Forward in train mode twice with one seed and once with another, test mode, then backward."""
+    """Forward in train mode with inputs['seed'], in test mode, then backward. (Whether the seed alone
+    decides the mask is judged across sandboxes: ``dropout_replica``.)"""
     forward = get("dropout_forward")
     x, p = inputs["x"], float(inputs["p"])
     watched = _Watched()
@@ -210,12 +224,10 @@ def dropout_behaviour(get, inputs):
         result = forward(watched.hand("x", _copy(x)), param)
         return _unpack_pair(result, "dropout_forward", "out", "cache")
 
+    _reseed_globals(FIRST_PART_GLOBAL_SEED)
     out, cache = fwd("train", inputs["seed"])
-    again, _ = fwd("train", inputs["seed"])
-    other, _ = fwd("train", inputs["other_seed"])
     test_out, test_cache = fwd("test")
-    outputs = {"train": out, "train_same_seed": again, "train_other_seed": other, "test": test_out,
-               "x_after": x}
+    outputs = {"train": out, "test": test_out, "x_after": x}
     if inputs.get("with_backward"):
         backward = get("dropout_backward")
         outputs["dx"] = _copy_if_array(backward(watched.hand("dout", _copy(inputs["dout"])), cache))
@@ -226,6 +238,18 @@ def dropout_behaviour(get, inputs):
 def _copy_if_array(value):
     # A returned array may be the very input array, which the watch reads again afterwards.
     return _copy(value) if isinstance(value, np.ndarray) else value
+
+
+def dropout_replica(get, inputs):
+    """The second part of the seed case, run in a sandbox of its own: forward in train mode with
+    inputs['other_seed'] first, then with inputs['seed'], the global generators reseeded before each."""
+    forward = get("dropout_forward")
+    outputs = {}
+    for label, seed in (("train_other_seed", inputs["other_seed"]), ("train_same_seed", inputs["seed"])):
+        _reseed_globals(REPLICA_GLOBAL_SEED)
+        param = {"p": float(inputs["p"]), "mode": "train", "seed": int(seed)}
+        outputs[label], _ = _unpack_pair(forward(_copy(inputs["x"]), param), "dropout_forward", "out", "cache")
+    return outputs
 
 
 def dropout_seeds(get, inputs):
@@ -314,17 +338,22 @@ def _perturbed_values(value, x, h):
 # ----------------------------------------------------------- initialization --
 
 def initializer_samples(get, inputs):
-    """Draw W three times: twice from equal rng seeds (with the global RNGs
-    reseeded differently in between, to catch other sources of randomness) and
-    once from another seed."""
+    """Draw W once from an rng seeded with inputs['seed'], the global RNGs seeded first. (Whether
+    the rng alone decides W is judged across sandboxes: ``initializer_replica``.)"""
     fn = get(inputs["function"])
-    fan_in, fan_out = int(inputs["fan_in"]), int(inputs["fan_out"])
+    _reseed_globals(FIRST_PART_GLOBAL_SEED)
+    return {"first": fn(int(inputs["fan_in"]), int(inputs["fan_out"]), np.random.default_rng(int(inputs["seed"])))}
+
+
+def initializer_replica(get, inputs):
+    """The second part of the determinism case, run in a sandbox of its own: W from an rng seeded
+    with inputs['other_seed'] first, then from one seeded with inputs['seed'], the global RNGs
+    reseeded before each."""
+    fn = get(inputs["function"])
     outputs = {}
-    for label, rng_seed, global_seed in (("first", inputs["seed"], 1), ("same_seed", inputs["seed"], 2),
-                                         ("other_seed", inputs["other_seed"], 3)):
-        np.random.seed(global_seed)
-        random.seed(global_seed)
-        outputs[label] = fn(fan_in, fan_out, np.random.default_rng(int(rng_seed)))
+    for label, seed in (("other_seed", inputs["other_seed"]), ("same_seed", inputs["seed"])):
+        _reseed_globals(REPLICA_GLOBAL_SEED)
+        outputs[label] = fn(int(inputs["fan_in"]), int(inputs["fan_out"]), np.random.default_rng(int(seed)))
     return outputs
 
 
@@ -332,5 +361,5 @@ PROBES = {
     f.__name__: f
     for f in (call, optimizer_trajectory, schedule_values, numerical_gradient, numerical_gradient_array,
               sparse_gradient_check, dropout_behaviour, dropout_seeds, dropout_perturbed, penalty_and_gradient,
-              initializer_samples)
+              initializer_samples, dropout_replica, initializer_replica)
 }
