@@ -3,7 +3,8 @@
 Each breaks exactly one function in a realistic way, and says so in its header
 (``breaks: <function>``, ``mistake: <catalogue id or none>``). A ``.py`` entry holds
 only that function and names its base (``base: <assignment>``): the rest is the one
-correct solution, ``examples/submissions/<assignment>/alice_correct.py``. The
+correct solution, ``examples/submissions/<assignment>/alice_correct.py``; its other top-level
+code (a cheat's set-up that patches the grader at import) is appended after it. The
 notebook entries hold their header cell and that function's cell; the rest is
 ``bob_correct.ipynb`` of the same folder (with its magics and broken experiment cells). Each must lose points on that function and on no other, and
 when the mistake is catalogued some failing test must name it.
