@@ -5,9 +5,10 @@ easily faked by a submission that caches its draws, patches ``np.random.seed`` o
 probe that compares them. So such a case (``Case.replica``) has a second part, another probe on
 the same inputs, and the grader runs it in a separate child: its own bubblewrap namespaces,
 cgroup, limits and empty ``/tmp``, started after the first child was killed, seeing only the
-second parts and in their own order. The two parts' plain outputs are merged
-(``compare.merge_parts``) and judged together in the grader, so neither part can coordinate
-with the other. (With reduced isolation the two children are still separate processes, but
+second parts and in their own order, with the global generators seeded differently (per
+submission, at random, so the second run cannot recreate the first's global state). The two
+parts' plain outputs are merged (``compare.merge_parts``) and judged together in the grader, so
+neither part can coordinate with the other. (With reduced isolation the two children are still separate processes, but
 may share the user's files.)
 
 All the second parts of one submission run in ONE extra child, after the first child's
@@ -19,8 +20,9 @@ later cases of the same function in that child), never the others.
 from __future__ import annotations
 
 import dataclasses
+import secrets
 
-from autograder.sandbox.inside import compare
+from autograder.sandbox.inside import compare, probes
 from autograder.sandbox.supervisor import launcher
 
 # A second part calls the function more often than the first (e.g. two draws against one), so it
@@ -35,6 +37,9 @@ def run_cases(source, cases: list[launcher.PlannedCase], replicas: list[str | No
     carries the merged outputs, or the second part's error or timeout."""
     if len(replicas) != len(cases):
         raise ValueError("one replica entry (a probe name or None) per case")
+    first_seed, second_seed = hidden_global_seeds()
+    cases = [_with_global_seed(case, first_seed) if replica is not None else case
+             for case, replica in zip(cases, replicas, strict=True)]
     held: dict[int, dict] = {}
 
     def first_part(index, outcome):
@@ -50,8 +55,8 @@ def run_cases(source, cases: list[launcher.PlannedCase], replicas: list[str | No
     if not held:
         return session
     order = sorted(held)
-    second = [dataclasses.replace(cases[i], probe=replicas[i], budget_s=_replica_budget(cases[i], limits))
-              for i in order]
+    second = [dataclasses.replace(_with_global_seed(cases[i], second_seed), probe=replicas[i],
+                                  budget_s=_replica_budget(cases[i], limits)) for i in order]
 
     def second_part(position, outcome):
         index = order[position]
@@ -67,6 +72,18 @@ def run_cases(source, cases: list[launcher.PlannedCase], replicas: list[str | No
         # A result may only claim the protections that held for every child, this one included.
         session.isolation_detail = launcher._weakest(session.isolation_detail, replica_session.isolation_detail)
     return session
+
+
+def hidden_global_seeds() -> tuple[int, int]:
+    """Two different seeds for the global generators, one per run, drawn afresh for each
+    submission: the second run never learns the first's, so code that draws from the global
+    generators cannot recreate the first run's draw there (the defaults in ``probes`` are public)."""
+    first = secrets.randbelow(2**32)
+    return first, (first + 1 + secrets.randbelow(2**32 - 1)) % 2**32
+
+
+def _with_global_seed(case: launcher.PlannedCase, seed: int) -> launcher.PlannedCase:
+    return dataclasses.replace(case, inputs={**case.inputs, probes.GLOBAL_SEED_INPUT: seed})
 
 
 def _replica_budget(case: launcher.PlannedCase, limits: launcher.Limits) -> float | None:

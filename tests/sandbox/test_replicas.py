@@ -148,3 +148,24 @@ def test_a_forged_replica_key_from_the_first_part_is_replaced_by_the_second_part
     merged = compare.merge_parts(forged, real)
     assert np.array_equal(compare.pick(merged, "replica.same_seed").value, np.zeros(3))
     assert compare.pick(merged, "replica.absent") is None and compare.pick(merged, "first.0") is None
+
+
+def test_the_global_seeds_are_drawn_per_submission_so_a_second_run_cannot_replay_the_first(monkeypatch, tmp_path):
+    """The bank's `xavier_normal_replays_first_draw.py` knows the call order and answers the second call
+    of a shape with NumPy's global generator seeded as the public default seeds the first draw:
+    with those public seeds it would pass; with seeds drawn per submission it fails."""
+    import sys
+
+    sys.path.insert(0, str(corpus.REPO / "tests" / "engine"))
+    from engine_support import WRONG, compose
+
+    iso = corpus.full_isolation()
+    path = tmp_path / "replay.py"
+    path.write_text(compose(WRONG / "initialization" / "xavier_normal_replays_first_draw.py"))
+    seeds = {replicas.hidden_global_seeds() for _ in range(50)}
+    assert len(seeds) == 50 and all(first != second for first, second in seeds)
+    hidden = grading.grade("initialization", path, grading.Options(timeout=10, isolation=iso))[1]
+    assert [t["name"] for t in hidden["tests"] if t["status"] != "passed"] == ["xavier_normal: shape and determinism"]
+    monkeypatch.setattr(replicas, "hidden_global_seeds", lambda: (1, 2))   # the probes' public defaults
+    public = grading.grade("initialization", path, grading.Options(timeout=10, isolation=iso))[1]
+    assert public["score"] == public["max_score"]

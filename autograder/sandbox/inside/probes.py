@@ -200,12 +200,16 @@ def sparse_gradient_check(get, inputs):
 # The global generators' seeds before a case's first part and in its replica run: different, so
 # code that draws from them (instead of from its seed or rng) gives other values in the two runs,
 # even when it seeds them itself at import; the replica's is the same before each of its calls,
-# so a draw decided by the global state alone repeats there whatever the seed.
+# so a draw decided by the global state alone repeats there whatever the seed. These are the
+# defaults (the self-check's); the grader sends each run seeds of its own, drawn per submission,
+# under GLOBAL_SEED_INPUT, so a replica run cannot recreate the first part's global state.
 FIRST_PART_GLOBAL_SEED = 1
 REPLICA_GLOBAL_SEED = 2
+GLOBAL_SEED_INPUT = "global_seed"
 
 
-def _reseed_globals(seed: int) -> None:
+def _reseed_globals(inputs: dict, default: int) -> None:
+    seed = int(inputs.get(GLOBAL_SEED_INPUT, default))
     np.random.seed(seed)
     random.seed(seed)
 
@@ -224,7 +228,7 @@ def dropout_behaviour(get, inputs):
         result = forward(watched.hand("x", _copy(x)), param)
         return _unpack_pair(result, "dropout_forward", "out", "cache")
 
-    _reseed_globals(FIRST_PART_GLOBAL_SEED)
+    _reseed_globals(inputs, FIRST_PART_GLOBAL_SEED)
     out, cache = fwd("train", inputs["seed"])
     test_out, test_cache = fwd("test")
     outputs = {"train": out, "test": test_out, "x_after": x}
@@ -246,7 +250,7 @@ def dropout_replica(get, inputs):
     forward = get("dropout_forward")
     outputs = {}
     for label, seed in (("train_other_seed", inputs["other_seed"]), ("train_same_seed", inputs["seed"])):
-        _reseed_globals(REPLICA_GLOBAL_SEED)
+        _reseed_globals(inputs, REPLICA_GLOBAL_SEED)
         param = {"p": float(inputs["p"]), "mode": "train", "seed": int(seed)}
         outputs[label], _ = _unpack_pair(forward(_copy(inputs["x"]), param), "dropout_forward", "out", "cache")
     return outputs
@@ -341,7 +345,7 @@ def initializer_samples(get, inputs):
     """Draw W once from an rng seeded with inputs['seed'], the global RNGs seeded first. (Whether
     the rng alone decides W is judged across sandboxes: ``initializer_replica``.)"""
     fn = get(inputs["function"])
-    _reseed_globals(FIRST_PART_GLOBAL_SEED)
+    _reseed_globals(inputs, FIRST_PART_GLOBAL_SEED)
     return {"first": fn(int(inputs["fan_in"]), int(inputs["fan_out"]), np.random.default_rng(int(inputs["seed"])))}
 
 
@@ -352,7 +356,7 @@ def initializer_replica(get, inputs):
     fn = get(inputs["function"])
     outputs = {}
     for label, seed in (("other_seed", inputs["other_seed"]), ("same_seed", inputs["seed"])):
-        _reseed_globals(REPLICA_GLOBAL_SEED)
+        _reseed_globals(inputs, REPLICA_GLOBAL_SEED)
         outputs[label] = fn(int(inputs["fan_in"]), int(inputs["fan_out"]), np.random.default_rng(int(seed)))
     return outputs
 
