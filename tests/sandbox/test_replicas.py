@@ -154,9 +154,7 @@ def test_the_global_seeds_are_drawn_per_submission_so_a_second_run_cannot_replay
     """The bank's `xavier_normal_replays_first_draw.py` knows the call order and answers the second call
     of a shape with NumPy's global generator seeded as the public default seeds the first draw:
     with those public seeds it would pass; with seeds drawn per submission it fails."""
-    import sys
-
-    sys.path.insert(0, str(corpus.REPO / "tests" / "engine"))
+    monkeypatch.syspath_prepend(str(corpus.REPO / "tests" / "engine"))
     from engine_support import WRONG, compose
 
     iso = corpus.full_isolation()
