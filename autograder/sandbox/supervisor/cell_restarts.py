@@ -1,0 +1,155 @@
+"""Loading a notebook again without the cell that brought its child down.
+
+The child time-boxes each notebook cell itself (``child._CellBox``: SIGALRM, and
+``os._exit`` turned into an exception), but a cell can defeat that: swallow the
+alarm in a loop, reset the timer, or end its own process (SIGKILL, a segfault,
+the memory limit). So, before each notebook cell, the child names it
+(``{"type": "cell", "number": N}``, N as in ``sources.notebook_cells``), and when
+the child dies during cell N, or stays in it past its time box plus
+``CELL_GRACE_S``, or past the load time, this module starts a fresh child told to
+skip N and every cell skipped before (the plan's ``skip_cells``). A skipped cell
+is reported as a cell error ("cell 7 did not finish within 5 s and was skipped;
+the cells after it still ran"), so the functions other cells define keep their
+points, as when Jupyter runs the cells one by one.
+
+Bounded: at most ``MAX_CELL_RESTARTS`` restarts per session, none once its loads
+took ``NOTEBOOK_LOAD_FACTOR`` load times, and each load at most that many load
+times; then the load fails as it would have without restarts, naming the cells.
+
+Everything the child sends is untrusted: a cell number must be an ``int`` in
+``1..MAX_CELLS``, above the last one named, and not a skipped cell; a ``.py``
+file (one unit, no time boxes) may send no cell messages at all.
+"""
+
+from __future__ import annotations
+
+import time
+
+from autograder.sandbox.inside import wire
+from autograder.sandbox.inside.sources import MAX_CELLS
+from autograder.sandbox.supervisor.limits import (CELL_GRACE_S, MAX_CELL_RESTARTS, NOTEBOOK_LOAD_FACTOR,
+                                                   cell_timeout, load_timeout)
+
+STILL_RAN = "the cells after it still ran"
+
+
+def _valid_number(value, last: int, skipped) -> bool:
+    return (isinstance(value, int) and not isinstance(value, bool) and last < value <= MAX_CELLS
+            and value not in skipped)
+
+
+class SessionLoad:
+    """The loads of one submission's session: ``load`` starts children until one has
+    loaded, skipping the cells that stopped earlier loads.
+
+    ``notebook``: whether the child time-boxes and names cells (``kind == "notebook"``
+    and a cell time box in the plan). ``filename`` names the cells in messages as the
+    child does (``<filename> cell N``). ``child`` is the child the last ``load`` left
+    running (or the one it failed on); ``kill`` ends it.
+    """
+
+    def __init__(self, notebook: bool, filename: str, timeout: float):
+        self.notebook = notebook
+        self.filename = filename
+        self.load_seconds = load_timeout(timeout)
+        self.cell_seconds = cell_timeout(timeout)
+        self.skipped: dict[int, dict] = {}   # cell number -> its error, shaped as the child's cell errors
+        self.restarts = 0
+        self.seconds_loading = 0.0
+        self.child = None
+        self.current: int | None = None      # the cell the child last said it was running
+        self.refusal = ""                    # why no restart was made, when one was wanted
+
+    def load(self, start_child, died: type[Exception]) -> dict:
+        """The first 'loaded' header a child sends. ``start_child(skip_cells)`` starts a
+        child whose plan skips those cell numbers; ``died`` is what its reader raises at
+        end of file. A failure no restart may cure is raised, with ``self.child`` the child."""
+        while True:
+            self.kill()
+            self.child = start_child(sorted(self.skipped))
+            began = time.monotonic()
+            try:
+                return self._read_until_loaded(self.child, began)
+            except (TimeoutError, died) as exc:
+                spent = self.seconds_loading + time.monotonic() - began
+                if not self._may_restart(spent):
+                    raise
+                if isinstance(exc, TimeoutError):
+                    error = {"type": "CellTimeout", "message": self._stuck_text(), "where": None}
+                else:
+                    error = {"type": "CellCrashed", "message": f"{self._name(self.current)} was skipped: while it "
+                             f"ran, {self.child.death_note()}; {STILL_RAN}", "where": None}
+                self.skipped[self.current] = error
+                self.restarts += 1
+            finally:
+                self.seconds_loading += time.monotonic() - began
+
+    def _read_until_loaded(self, child, began: float) -> dict:
+        self.current, cell_began, last = None, 0.0, 0
+        load_end = began + self.load_seconds
+        hard_end = began + self.load_seconds * (NOTEBOOK_LOAD_FACTOR if self.notebook else 1)
+        while True:
+            deadline = min(load_end, hard_end)
+            self.stuck_in_cell = self.current is not None and cell_began + self.cell_seconds + CELL_GRACE_S < deadline
+            if self.stuck_in_cell:
+                deadline = cell_began + self.cell_seconds + CELL_GRACE_S
+            header, _ = child.read_message(deadline)
+            now = time.monotonic()
+            if self.current is not None and now - cell_began >= self.cell_seconds:
+                load_end += now - cell_began   # a cell stopped by its box is charged to the cell, not the load
+            kind = header.get("type")
+            if kind == "loaded":
+                self.current = None
+                return header
+            if kind != "cell" or not self.notebook:
+                raise wire.WireError("expected the 'loaded' message")
+            number = header.get("number")
+            if not _valid_number(number, last, self.skipped):
+                raise wire.WireError("a cell number out of order or out of range")
+            self.current, cell_began, last = number, now, number
+
+    def _may_restart(self, spent: float) -> bool:
+        if not self.notebook or self.current is None:
+            return False
+        if self.restarts >= MAX_CELL_RESTARTS or spent >= NOTEBOOK_LOAD_FACTOR * self.load_seconds:
+            self.refusal = (f"the grader loads a notebook again without a cell that stopped it at most "
+                            f"{MAX_CELL_RESTARTS} times, and not after {NOTEBOOK_LOAD_FACTOR * self.load_seconds:g} s "
+                            f"of loading")
+            return False
+        return True
+
+    def _name(self, number) -> str:
+        return f"{self.filename} cell {number}"
+
+    def _stuck_text(self) -> str:
+        if self.stuck_in_cell:
+            return f"{self._name(self.current)} did not finish within {self.cell_seconds:.3g} s and was skipped; {STILL_RAN}"
+        return (f"{self._name(self.current)} was still running when the load time ran out, and was skipped; "
+                f"{STILL_RAN}")
+
+    def skipped_errors(self) -> list[dict]:
+        """The skipped cells as cell errors, in cell order."""
+        return [self.skipped[number] for number in sorted(self.skipped)]
+
+    def describe_failure(self, exc: BaseException, died: type[Exception]) -> str:
+        """Why the load failed, in words, naming the cell it stopped in and the cells skipped."""
+        if isinstance(exc, TimeoutError):
+            text = (f"the submission did not finish loading within {self.load_seconds:g} s (a loop at top "
+                    f"level, or a notebook too large to convert to Python in that time?)")
+        elif isinstance(exc, died):
+            text = "the submission could not be loaded: " + self.child.death_note()
+        else:
+            return f"the submission broke the grading protocol while loading ({exc})"
+        notes = []
+        if self.current is not None:
+            notes.append(f"it stopped in {self._name(self.current)}")
+        if self.skipped:
+            notes.append(f"cells {', '.join(map(str, sorted(self.skipped)))} had stopped earlier loads and were skipped")
+        if self.refusal:
+            notes.append(self.refusal)
+        return text + (f"; {'; '.join(notes)}" if notes else "")
+
+    def kill(self) -> None:
+        if self.child is not None:
+            self.child.kill()
+            self.child = None
