@@ -14,7 +14,9 @@ points, as when Jupyter runs the cells one by one.
 
 Bounded: at most ``MAX_CELL_RESTARTS`` restarts per session, none once its loads
 took ``NOTEBOOK_LOAD_FACTOR`` load times, and each load at most that many load
-times; then the load fails as it would have without restarts, naming the cells.
+times. When a cell stops the load after that, one last load runs only the cells
+before it (``stop_at_cell``), so the functions defined there are still graded;
+if that fails too, the load fails as it would have without restarts, naming the cells.
 
 Everything the child sends is untrusted: a cell number must be an ``int`` in
 ``1..MAX_CELLS``, above the last one named, and not a skipped cell; a ``.py``
@@ -23,14 +25,23 @@ file (one unit, no time boxes) may send no cell messages at all.
 
 from __future__ import annotations
 
+import os
 import time
 
+from autograder.budgets import contention
 from autograder.sandbox.inside import wire
 from autograder.sandbox.inside.sources import MAX_CELLS
 from autograder.sandbox.supervisor.limits import (CELL_GRACE_S, MAX_CELL_RESTARTS, NOTEBOOK_LOAD_FACTOR,
                                                    cell_timeout, load_timeout)
 
 STILL_RAN = "the cells after it still ran"
+
+
+def _machine_contention() -> float:
+    try:
+        return contention(os.getloadavg()[0], os.cpu_count() or 1)
+    except OSError:
+        return 1.0
 
 
 def _valid_number(value, last: int, skipped) -> bool:
@@ -52,28 +63,41 @@ class SessionLoad:
         self.notebook = notebook
         self.filename = filename
         self.load_seconds = load_timeout(timeout)
-        self.cell_seconds = cell_timeout(timeout)
+        # Wall-clock limits, stretched as the per-test budgets are on a loaded machine, so that a slow
+        # honest cell (an import) is not cut off where an idle machine would let it finish.
+        self.slowdown = _machine_contention()
+        self.cell_seconds = cell_timeout(timeout) * self.slowdown
+        self.grace = CELL_GRACE_S * self.slowdown
         self.skipped: dict[int, dict] = {}   # cell number -> its error, shaped as the child's cell errors
         self.restarts = 0
         self.seconds_loading = 0.0
         self.child = None
         self.current: int | None = None      # the cell the child last said it was running
         self.refusal = ""                    # why no restart was made, when one was wanted
+        self.stuck_in_cell = False           # whether the last deadline was the current cell's
+        self.stop_at: int | None = None      # once restarts ran out: the cell from which on nothing runs
 
     def load(self, start_child, died: type[Exception]) -> dict:
-        """The first 'loaded' header a child sends. ``start_child(skip_cells)`` starts a
-        child whose plan skips those cell numbers; ``died`` is what its reader raises at
-        end of file. A failure no restart may cure is raised, with ``self.child`` the child."""
+        """The first 'loaded' header a child sends. ``start_child(fields)`` starts a child
+        whose plan has ``fields`` ("skip_cells": cell numbers, "stop_at_cell": a number or
+        None); ``died`` is what its reader raises at end of file. A failure no restart may
+        cure is raised, with ``self.child`` the child it happened in."""
         while True:
             self.kill()
-            self.child = start_child(sorted(self.skipped))
+            self.child = start_child({"skip_cells": sorted(self.skipped), "stop_at_cell": self.stop_at})
             began = time.monotonic()
             try:
                 return self._read_until_loaded(self.child, began)
             except (TimeoutError, died) as exc:
                 spent = self.seconds_loading + time.monotonic() - began
                 if not self._may_restart(spent):
-                    raise
+                    if self.current is None or self.stop_at is not None or not self.notebook:
+                        raise
+                    # One last load, of the cells before this one: the functions they define are graded.
+                    self.stop_at = self.current
+                    self.skipped[self.current] = {"type": "CellsNotRun", "where": None, "message": (
+                        f"{self._name(self.current)} and the cells after it were not run: {self.refusal}")}
+                    continue
                 if isinstance(exc, TimeoutError):
                     error = {"type": "CellTimeout", "message": self._stuck_text(), "where": None}
                 else:
@@ -90,9 +114,9 @@ class SessionLoad:
         hard_end = began + self.load_seconds * (NOTEBOOK_LOAD_FACTOR if self.notebook else 1)
         while True:
             deadline = min(load_end, hard_end)
-            self.stuck_in_cell = self.current is not None and cell_began + self.cell_seconds + CELL_GRACE_S < deadline
+            self.stuck_in_cell = self.current is not None and cell_began + self.cell_seconds + self.grace < deadline
             if self.stuck_in_cell:
-                deadline = cell_began + self.cell_seconds + CELL_GRACE_S
+                deadline = cell_began + self.cell_seconds + self.grace
             header, _ = child.read_message(deadline)
             now = time.monotonic()
             if self.current is not None and now - cell_began >= self.cell_seconds:
@@ -112,9 +136,9 @@ class SessionLoad:
         if not self.notebook or self.current is None:
             return False
         if self.restarts >= MAX_CELL_RESTARTS or spent >= NOTEBOOK_LOAD_FACTOR * self.load_seconds:
-            self.refusal = (f"the grader loads a notebook again without a cell that stopped it at most "
-                            f"{MAX_CELL_RESTARTS} times, and not after {NOTEBOOK_LOAD_FACTOR * self.load_seconds:g} s "
-                            f"of loading")
+            self.refusal = (f"{len(self.skipped) + 1} cells had stopped the load (the grader loads a notebook again "
+                            f"without a cell that stopped it at most {MAX_CELL_RESTARTS} times, and not after "
+                            f"{NOTEBOOK_LOAD_FACTOR * self.load_seconds:.3g} s of loading)")
             return False
         return True
 
@@ -143,8 +167,11 @@ class SessionLoad:
         notes = []
         if self.current is not None:
             notes.append(f"it stopped in {self._name(self.current)}")
-        if self.skipped:
-            notes.append(f"cells {', '.join(map(str, sorted(self.skipped)))} had stopped earlier loads and were skipped")
+        skipped = sorted(number for number in self.skipped if number != self.stop_at)
+        if skipped:
+            notes.append(f"cells {', '.join(map(str, skipped))} had stopped earlier loads and were skipped")
+        if self.stop_at is not None:
+            notes.append(f"the last load ran only the cells before cell {self.stop_at}")
         if self.refusal:
             notes.append(self.refusal)
         return text + (f"; {'; '.join(notes)}" if notes else "")

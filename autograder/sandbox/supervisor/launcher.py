@@ -212,7 +212,7 @@ class SourceFile:
     data: bytes
 
 
-def _plan_bytes(cells, cases, start, limits, module_name, skip_cells=()):
+def _plan_bytes(cells, cases, start, limits, module_name, load_fields=None, cell_seconds=None):
     arrays: list = []
     if isinstance(cells, SourceFile):
         # Raw bytes as an array: the child parses and converts them under its own limits.
@@ -222,9 +222,9 @@ def _plan_bytes(cells, cases, start, limits, module_name, skip_cells=()):
         code = {"cells": cells}
     plan = {
         **code,
-        "module_name": module_name, "skip_cells": list(skip_cells),
+        "module_name": module_name, **(load_fields or {}),   # cells to skip (cell_restarts.py)
         "limits": {"memory_mb": limits.memory_mb, "file_bytes": limits.output_bytes,
-                   "processes": limits.processes, "notebook_cell_seconds": cell_timeout(limits.timeout)},
+                   "processes": limits.processes, "notebook_cell_seconds": cell_seconds or cell_timeout(limits.timeout)},
         "cases": [{"index": i, "probe": c.probe, "inputs": c.inputs} for i, c in enumerate(cases) if i >= start],
     }
     tree = wire.encode_value(plan, arrays)
@@ -263,13 +263,13 @@ def run_cases(cells: list[dict] | SourceFile, cases: list[PlannedCase], limits: 
     start = 0
     first_session = True
     detail = None
-    # A notebook cell that takes its child down is skipped by loading again without it (cell_restarts.py).
-    loading = SessionLoad(isinstance(cells, SourceFile) and cells.kind == "notebook",
-                          getattr(cells, "filename", ""), limits.timeout)
+    loading = SessionLoad(isinstance(cells, SourceFile) and cells.kind == "notebook",   # a notebook cell that
+                          getattr(cells, "filename", ""), limits.timeout)   # takes its child down is skipped
 
-    def start_child(skip_cells):
+    def start_child(load_fields):
         nonlocal detail
-        child = _Child(_plan_bytes(cells, cases, start, limits, module_name, skip_cells), isolation, limits)
+        plan = _plan_bytes(cells, cases, start, limits, module_name, load_fields, loading.cell_seconds)
+        child = _Child(plan, isolation, limits)
         detail = _weakest(detail, child.sandbox.applied)
         return child
 
