@@ -1,29 +1,33 @@
 """`make grade-class` and plain `nbgrader autograde` give the same score per notebook.
 
 Thirteen submissions of the optimizers assignment, each built from the released notebook (the
-solution filled in, as in ``course_support.submit``): honest ones, ones with mistakes, and ones
-whose experiment cell hangs, raises, calls ``sys.exit``, ``os._exit`` or SIGKILLs its own process,
-or swallows the time-out in a loop, and ones whose graded function crashes, hangs, or ends the
-process. Two copies of one released course get the same submissions; one is graded by the
-code path of `make grade-class` (``python -m autograder grade-class``: the sandbox, then the
-scores into nbgrader's gradebook), the other by the real ``nbgrader autograde`` command line
-(the notebook executed in a Jupyter kernel, the hidden tests in it), with its per-cell
-timeout set low so the test is quick. Then the gradebooks are compared, per notebook and per
-test cell.
+solution filled in, as in ``course_support.submit``): honest ones, ones with mistakes, ones
+whose experiment cell hangs, raises, calls ``sys.exit`` or ``os._exit``, SIGKILLs its own
+process or swallows the time-out in a loop, and ones whose graded function raises, hangs
+(called by the experiment too) or ends the process. Two copies of one released course get the
+same submissions; one is graded by the code path of `make grade-class` (``python -m autograder
+grade-class``, its default options: the sandbox, then the scores into nbgrader's gradebook),
+the other by the real ``nbgrader autograde`` command line (the notebook executed in a Jupyter
+kernel, the hidden tests in it), with its per-cell timeout set low so the test is quick. The
+gradebooks are then compared per notebook and per test cell. The fast suite runs eleven of
+them; the two that cost plain nbgrader the most time are in the full (slow) run only.
 
-Where they differ by design, the test asserts the difference (``KERNEL_DIES``): when a cell ends
-the kernel process (``os._exit``, ``os.abort``, SIGKILL, a segfault), nbgrader's executor stops
-with "Kernel died" and ``nbgrader autograde`` records no grade for that notebook at all (it
-removes the autograded copy and exits non-zero): a Jupyter kernel is one process and nbclient
-does not restart it. The sandboxed grader loads the notebook again without that cell
-(``autograder/sandbox/supervisor/cell_restarts.py``), so only what the cell itself costs is lost:
-nothing for an experiment cell, the function's own points for a graded function.
+Where the two differ by design, the test asserts the difference (``NBGRADER_GIVES_NO_GRADE``).
+A Jupyter kernel is one process that nbclient never restarts: when a cell ends it
+(``os._exit``, SIGKILL; in an experiment or inside a graded function that a hidden test calls),
+nbclient stops with "Kernel died", and when a cell swallows the interrupt nbclient sends at the
+time-out, it stops with "Timeout waiting for IOPub output". Either way ``nbgrader autograde``
+records no grade for that notebook (every test cell's score stays unset, 0 in an export),
+removes its autograded copy, and exits non-zero. The sandboxed grader loads the notebook again
+without that cell (``autograder/sandbox/supervisor/cell_restarts.py``) or runs the crashing
+function in a fresh process, so only what the cell itself is worth is lost: nothing for an
+experiment, the function's own points for a graded function.
 
 The kept experiment is the released notebook's Adam bias-correction experiment; the other
-experiments (plots and the digits classifier, about 10 s of kernel time per notebook) are
-left out of every submission, as a student may delete cells, so that thirteen kernels fit in
-the fast suite. Every bad experiment sits in that cell, after the hidden tests, where the
-real experiments are: nbgrader runs cells in order in one kernel, so a cell that swallows its
+experiments (plots and the digits classifier, about 10 s of kernel time per notebook) are left
+out of every submission, as a student may delete cells, so that the kernels fit in the fast
+suite. Every bad experiment sits in that cell, after the hidden tests, where the real
+experiments are: nbgrader runs cells in order in one kernel, so a cell that swallows its
 interrupt before a hidden test would cost that test too, which the sandbox does not.
 """
 from __future__ import annotations
@@ -45,10 +49,11 @@ from autograder.course import nbgrader_run
 from course_support import WRONG, copy_course, nbgrader_cli, read_notebook, solution_cells
 
 ASSIGNMENT = "optimizers"
-# Plain nbgrader's per-cell limit in seconds (the course's own is 120): above the slowest honest
-# cell of these notebooks on a loaded machine (matplotlib's import, about 1.5-2 s), low enough
-# that the hanging cells cost little.
-NBGRADER_CELL_TIMEOUT = 5
+# Plain nbgrader's per-cell limit in seconds (the course's own is 120): well above the slowest
+# honest cell of these notebooks (matplotlib's import: 1.5-2 s at a load of 4, over 3 s at 12;
+# the first hidden test, which imports the grader's checks), low enough that the hanging cells
+# cost little (the fast subset has one).
+NBGRADER_CELL_TIMEOUT = 10
 EXPERIMENT_MARKER = "corrected_m"   # the Adam bias-correction experiment, the one kept
 
 SWALLOW_ALARM = """import time
@@ -222,9 +227,10 @@ def test_grade_class_and_plain_nbgrader_agree(released_course, tmp_path, subset)
     assert failed == NBGRADER_GIVES_NO_GRADE & set(students)
     # The sandbox says what it did with each bad cell.
     messages = {s: results[s]["message"] for s in students}
-    for student in {"experiment_sigkill", "experiment_swallows_alarm"} & set(students):
-        assert "was skipped" in messages[student] and "the cells after it still ran" in messages[student], \
-            messages[student]
+    assert "ended its process and was skipped; the cells after it still ran" in messages["experiment_sigkill"]
+    if "experiment_swallows_alarm" in students:
+        assert re.search(r"did not finish within [\d.]+ s and was skipped; the cells after it still ran",
+                         messages["experiment_swallows_alarm"]), messages["experiment_swallows_alarm"]
     assert re.search(r"cell \d+ did not finish within [\d.]+ s and was stopped", messages["experiment_hangs"])
     assert "my experiment went wrong" in messages["experiment_raises"]
 

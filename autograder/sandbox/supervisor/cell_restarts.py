@@ -62,10 +62,10 @@ class SessionLoad:
     def __init__(self, notebook: bool, filename: str, timeout: float):
         self.notebook = notebook
         self.filename = filename
-        self.load_seconds = load_timeout(timeout)
-        # Wall-clock limits, stretched as the per-test budgets are on a loaded machine, so that a slow
-        # honest cell (an import) is not cut off where an idle machine would let it finish.
-        self.slowdown = _machine_contention()
+        # A notebook's wall-clock limits are stretched as the per-test budgets are on a loaded machine, so
+        # that a slow honest cell (an import) is not cut off where an idle machine would let it finish.
+        self.slowdown = _machine_contention() if notebook else 1.0
+        self.load_seconds = load_timeout(timeout) * self.slowdown
         self.cell_seconds = cell_timeout(timeout) * self.slowdown
         self.grace = CELL_GRACE_S * self.slowdown
         self.skipped: dict[int, dict] = {}   # cell number -> its error, shaped as the child's cell errors
@@ -84,7 +84,8 @@ class SessionLoad:
         cure is raised, with ``self.child`` the child it happened in."""
         while True:
             self.kill()
-            self.child = start_child({"skip_cells": sorted(self.skipped), "stop_at_cell": self.stop_at})
+            skip = sorted(number for number in self.skipped if number != self.stop_at)
+            self.child = start_child({"skip_cells": skip, "stop_at_cell": self.stop_at})
             began = time.monotonic()
             try:
                 return self._read_until_loaded(self.child, began)
@@ -101,8 +102,8 @@ class SessionLoad:
                 if isinstance(exc, TimeoutError):
                     error = {"type": "CellTimeout", "message": self._stuck_text(), "where": None}
                 else:
-                    error = {"type": "CellCrashed", "message": f"{self._name(self.current)} was skipped: while it "
-                             f"ran, {self.child.death_note()}; {STILL_RAN}", "where": None}
+                    error = {"type": "CellCrashed", "message": f"{self._name(self.current)} ended its process and "
+                             f"was skipped; {STILL_RAN} ({self.child.death_note()})", "where": None}
                 self.skipped[self.current] = error
                 self.restarts += 1
             finally:
@@ -152,8 +153,10 @@ class SessionLoad:
                 f"{STILL_RAN}")
 
     def skipped_errors(self) -> list[dict]:
-        """The skipped cells as cell errors, in cell order."""
-        return [self.skipped[number] for number in sorted(self.skipped)]
+        """The skipped cells as cell errors: first the cell from which on nothing ran, if any
+        (a result shows the first few), then the others in cell order."""
+        order = sorted(self.skipped, key=lambda number: (number != self.stop_at, number))
+        return [self.skipped[number] for number in order]
 
     def describe_failure(self, exc: BaseException, died: type[Exception]) -> str:
         """Why the load failed, in words, naming the cell it stopped in and the cells skipped."""
