@@ -12,9 +12,10 @@ is reported as a cell error ("cell 7 did not finish within 5 s and was skipped;
 the cells after it still ran"), so the functions other cells define keep their
 points, as when Jupyter runs the cells one by one.
 
-Bounded: at most ``MAX_CELL_RESTARTS`` restarts per session, none once its loads
-took ``NOTEBOOK_LOAD_FACTOR`` load times, and each load at most that many load
-times. When a cell stops the load after that, one last load runs only the cells
+Bounded: time in a named cell is the cell's (its box plus grace), the load time
+bounds the rest; at most ``MAX_CELL_RESTARTS`` restarts per session, none once its
+loads took ``NOTEBOOK_LOAD_FACTOR`` load times (stretched by the machine's load, as
+the cells' limits are), and each load at most that long. When a cell stops the load after that, one last load runs only the cells
 before it (``stop_at_cell``), so the functions defined there are still graded;
 if that fails too, the load fails as it would have without restarts, naming the cells.
 
@@ -62,10 +63,11 @@ class SessionLoad:
     def __init__(self, notebook: bool, filename: str, timeout: float):
         self.notebook = notebook
         self.filename = filename
-        # A notebook's wall-clock limits are stretched as the per-test budgets are on a loaded machine, so
+        self.load_seconds = load_timeout(timeout)
+        # The cells' wall-clock limits are stretched as the per-test budgets are on a loaded machine, so
         # that a slow honest cell (an import) is not cut off where an idle machine would let it finish.
         self.slowdown = _machine_contention() if notebook else 1.0
-        self.load_seconds = load_timeout(timeout) * self.slowdown
+        self.most_seconds = self.load_seconds * (NOTEBOOK_LOAD_FACTOR * self.slowdown if notebook else 1)
         self.cell_seconds = cell_timeout(timeout) * self.slowdown
         self.grace = CELL_GRACE_S * self.slowdown
         self.skipped: dict[int, dict] = {}   # cell number -> its error, shaped as the child's cell errors
@@ -110,18 +112,21 @@ class SessionLoad:
                 self.seconds_loading += time.monotonic() - began
 
     def _read_until_loaded(self, child, began: float) -> dict:
+        """Time in a named cell is bounded by the cell's own box (plus grace), not charged to the
+        load time, which bounds the rest (start-up, reading the notebook); an attempt as a whole
+        takes at most ``most_seconds``."""
         self.current, cell_began, last = None, 0.0, 0
-        load_end = began + self.load_seconds
-        hard_end = began + self.load_seconds * (NOTEBOOK_LOAD_FACTOR if self.notebook else 1)
+        load_end, hard_end = began + self.load_seconds, began + self.most_seconds
         while True:
-            deadline = min(load_end, hard_end)
-            self.stuck_in_cell = self.current is not None and cell_began + self.cell_seconds + self.grace < deadline
-            if self.stuck_in_cell:
-                deadline = cell_began + self.cell_seconds + self.grace
+            if self.current is None:
+                deadline, self.stuck_in_cell = min(load_end, hard_end), False
+            else:
+                cell_end = cell_began + self.cell_seconds + self.grace
+                deadline, self.stuck_in_cell = min(cell_end, hard_end), cell_end <= hard_end
             header, _ = child.read_message(deadline)
             now = time.monotonic()
-            if self.current is not None and now - cell_began >= self.cell_seconds:
-                load_end += now - cell_began   # a cell stopped by its box is charged to the cell, not the load
+            if self.current is not None:
+                load_end += now - cell_began
             kind = header.get("type")
             if kind == "loaded":
                 self.current = None
@@ -136,10 +141,10 @@ class SessionLoad:
     def _may_restart(self, spent: float) -> bool:
         if not self.notebook or self.current is None:
             return False
-        if self.restarts >= MAX_CELL_RESTARTS or spent >= NOTEBOOK_LOAD_FACTOR * self.load_seconds:
+        if self.restarts >= MAX_CELL_RESTARTS or spent >= self.most_seconds:
             self.refusal = (f"{len(self.skipped) + 1} cells had stopped the load (the grader loads a notebook again "
                             f"without a cell that stopped it at most {MAX_CELL_RESTARTS} times, and not after "
-                            f"{NOTEBOOK_LOAD_FACTOR * self.load_seconds:.3g} s of loading)")
+                            f"{self.most_seconds:.3g} s of loading)")
             return False
         return True
 

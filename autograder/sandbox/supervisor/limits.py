@@ -28,9 +28,9 @@ MAX_CELL_RESTARTS = 4
 # How long past its time box the supervisor waits for the child to move on from a cell
 # before it counts the cell as stuck (the child's own alarm normally stops it first).
 CELL_GRACE_S = 2.0
-# A cell stopped by its time box is charged to that cell, not to the load, so a notebook's
-# load may run past the load time by the time of its stopped cells, up to this many load
-# times; and no load is restarted without a cell once the loads took this many load times.
+# Time inside a notebook cell is bounded by the cell's box, not charged to the load time; one
+# load of a notebook takes at most this many load times (stretched by the machine's load, as
+# the cells' boxes are), and no load is restarted without a cell once the loads took that long.
 NOTEBOOK_LOAD_FACTOR = 3
 
 
