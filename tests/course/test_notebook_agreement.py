@@ -80,9 +80,9 @@ VARIANTS: dict[str, list[tuple[str, object]]] = {
     "experiment_swallows_alarm": [("experiment", SWALLOW_ALARM)],
     "experiment_os_exit": [("experiment", "import os\nos._exit(3)\n")],
     "experiment_sigkill": [("experiment", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n")],
-    "adagrad_raises": [("function", ("adagrad", "def adagrad(w, dw, config=None):\n"
+    "adagrad_raises": [("function", ("adagrad", "def adagrad(w, dw, config=None):\n"   # None has no 'cache'
                                                 "    cache = config['cache'] + dw ** 2\n"
-                                                "    return w - config['learning_rate'] * dw / np.sqrt(cache), config\n"))],
+                                                "    return w - dw / np.sqrt(cache), config\n"))],
     "adagrad_hangs_and_experiment_calls_it": [
         ("function", ("adagrad", "def adagrad(w, dw, config=None):\n    while True:\n        pass\n")),
         ("experiment", "w, _ = adagrad(np.ones(3), np.ones(3))\n")],

@@ -15,9 +15,10 @@ points, as when Jupyter runs the cells one by one.
 Bounded: time in a named cell is the cell's (its box plus grace), the load time
 bounds the rest; at most ``MAX_CELL_RESTARTS`` restarts per session, none once its
 loads took ``NOTEBOOK_LOAD_FACTOR`` load times (stretched by the machine's load, as
-the cells' limits are), and each load at most that long. When a cell stops the load after that, one last load runs only the cells
-before it (``stop_at_cell``), so the functions defined there are still graded;
-if that fails too, the load fails as it would have without restarts, naming the cells.
+the cells' limits are), and each load at most that long. When a cell stops the load
+after that, one last load runs only the cells before it (``stop_at_cell``), so the
+functions defined there are still graded; if that fails too, the load fails as it
+would have without restarts, naming the cells.
 
 Everything the child sends is untrusted: a cell number must be an ``int`` in
 ``1..MAX_CELLS``, above the last one named, and not a skipped cell; a ``.py``
@@ -153,7 +154,8 @@ class SessionLoad:
 
     def _stuck_text(self) -> str:
         if self.stuck_in_cell:
-            return f"{self._name(self.current)} did not finish within {self.cell_seconds:.3g} s and was skipped; {STILL_RAN}"
+            return (f"{self._name(self.current)} did not finish within {self.cell_seconds:.3g} s and was skipped; "
+                    f"{STILL_RAN}")
         return (f"{self._name(self.current)} was still running when the load time ran out, and was skipped; "
                 f"{STILL_RAN}")
 

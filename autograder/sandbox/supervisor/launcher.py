@@ -26,7 +26,7 @@ from autograder.sandbox.inside import wire
 from autograder.sandbox.supervisor.detect import detect_isolation
 from autograder.sandbox.supervisor.sandboxes import Isolation
 from autograder.sandbox.supervisor.cell_restarts import SessionLoad
-from autograder.sandbox.supervisor.limits import Limits, cell_timeout  # (re-exported: launcher.Limits)
+from autograder.sandbox.supervisor.limits import Limits  # (re-exported: launcher.Limits)
 
 
 @dataclasses.dataclass
@@ -224,7 +224,7 @@ def _plan_bytes(cells, cases, start, limits, module_name, load_fields=None, cell
         **code,
         "module_name": module_name, **(load_fields or {}),   # cells to skip (cell_restarts.py)
         "limits": {"memory_mb": limits.memory_mb, "file_bytes": limits.output_bytes,
-                   "processes": limits.processes, "notebook_cell_seconds": cell_seconds or cell_timeout(limits.timeout)},
+                   "processes": limits.processes, "notebook_cell_seconds": cell_seconds},
         "cases": [{"index": i, "probe": c.probe, "inputs": c.inputs} for i, c in enumerate(cases) if i >= start],
     }
     tree = wire.encode_value(plan, arrays)
