@@ -159,6 +159,32 @@ def test_many_bad_cells_are_bounded_in_restarts_and_time(tmp_path, children):
     assert seconds < 90, seconds
 
 
+@pytest.mark.slow
+def test_many_cells_that_never_return_are_bounded_too(tmp_path, children):
+    # Ten cells that swallow the alarm: each costs its box plus the grace before it is skipped.
+    path, cells = notebook_with(tmp_path, "stuck", [BAD_CELLS["swallows the alarm in a loop"]] * 10)
+    start = time.monotonic()
+    result = grade(path)
+    seconds = time.monotonic() - start
+    restarts = limits.MAX_CELL_RESTARTS
+    assert len(children) == restarts + 2, len(children)
+    assert f"stuck.ipynb cell {cells[restarts]} and the cells after it were not run" in result["message"]
+    schedules = {"step_decay", "cosine_decay", "linear_decay", "inverse_sqrt_decay", "linear_warmup"}
+    assert all(t["status"] == "passed" for t in result["tests"] if t["function"] not in schedules)
+    # At most: the loads before the last restart (NOTEBOOK_LOAD_FACTOR stretched load times), that
+    # restart's load and the last one, each at most as long, plus the graded cases.
+    stretched = limits.NOTEBOOK_LOAD_FACTOR * limits.load_timeout(FAST_TIMEOUT) * _contention_now()
+    assert seconds < 3 * stretched + 60, (seconds, stretched)
+
+
+def _contention_now() -> float:
+    import os
+
+    from autograder.budgets import contention
+
+    return contention(os.getloadavg()[0], os.cpu_count() or 1)
+
+
 def test_a_python_file_is_not_restarted(tmp_path, children):
     # A .py file loads as one unit: a SIGKILL at its top level fails the load, with no restart.
     text = (REPO / "autograder" / "references" / "optimizers.py").read_text()
