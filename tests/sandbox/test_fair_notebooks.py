@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -78,8 +79,9 @@ def test_a_hanging_experiment_costs_only_the_hanging_function(tmp_path):
     statuses = _statuses(result)
     assert statuses.pop("adagrad") == {"timeout"}
     assert all(s == {"passed"} for s in statuses.values()), statuses
-    seconds = limits.cell_timeout(FAST_TIMEOUT)
-    assert f"cell {cell} did not finish within {seconds:.3g} s and was stopped" in result["message"]
+    # The time box is limits.cell_timeout, stretched by the machine's load (cell_restarts.SessionLoad).
+    stopped = re.search(rf"cell {cell} did not finish within ([\d.]+) s and was stopped", result["message"])
+    assert stopped and float(stopped.group(1)) >= round(limits.cell_timeout(FAST_TIMEOUT), 2), result["message"]
     assert "the cells after it still ran" in result["message"]
 
 

@@ -195,8 +195,14 @@ def main() -> None:
     # Each notebook cell is time-boxed, as Jupyter runs cells one by one; a .py file's top level stays one unit.
     cell_seconds = plan.get("limits", {}).get("notebook_cell_seconds")
     boxed = _CellBox(cell_seconds) if notebook and cell_seconds else None
+    # Cells that took an earlier child down, and where to stop when too many did (cell_restarts.py).
+    skip_cells, stop_at_cell = set(plan.get("skip_cells") or ()), plan.get("stop_at_cell") or float("inf")
     try:
         for cell in plan["cells"]:
+            if boxed is not None:
+                if cell.get("number") in skip_cells or cell.get("number", 0) >= stop_at_cell:
+                    continue
+                send({"type": "cell", "number": cell.get("number")})   # so the supervisor knows whom to skip
             try:
                 code = compile(cell["source"], cell["filename"], "exec")
                 if boxed is None:

@@ -7,7 +7,8 @@ memory limits. A notebook that cannot be graded raises ``SourceError`` with a
 message for the student, which the child sends back instead of running anything.
 
 A cell is ``{"source": str, "filename": str}``; ``filename`` is the file name,
-plus `` cell N`` (N counts every cell, from 1) for a notebook.
+plus `` cell N`` (N counts every cell, from 1) for a notebook, whose cells also
+carry ``"number": N``.
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ def notebook_cells(text: str, filename: str) -> list[dict]:
             source = "".join(str(part) for part in source)
         if not isinstance(source, str) or not_part_of_the_answer(source):
             continue
-        cells.append({"source": python_from_ipython(source), "filename": f"{filename} cell {number}"})
+        cells.append({"source": python_from_ipython(source), "filename": f"{filename} cell {number}",
+                      "number": number})
     return cells
 
 

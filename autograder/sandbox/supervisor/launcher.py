@@ -25,7 +25,8 @@ import numpy as np
 from autograder.sandbox.inside import wire
 from autograder.sandbox.supervisor.detect import detect_isolation
 from autograder.sandbox.supervisor.sandboxes import Isolation
-from autograder.sandbox.supervisor.limits import Limits, cell_timeout, load_timeout  # (re-exported: launcher.Limits)
+from autograder.sandbox.supervisor.cell_restarts import SessionLoad
+from autograder.sandbox.supervisor.limits import Limits  # (re-exported: launcher.Limits)
 
 
 @dataclasses.dataclass
@@ -211,7 +212,7 @@ class SourceFile:
     data: bytes
 
 
-def _plan_bytes(cells, cases, start, limits, module_name):
+def _plan_bytes(cells, cases, start, limits, module_name, load_fields=None, cell_seconds=None):
     arrays: list = []
     if isinstance(cells, SourceFile):
         # Raw bytes as an array: the child parses and converts them under its own limits.
@@ -221,9 +222,9 @@ def _plan_bytes(cells, cases, start, limits, module_name):
         code = {"cells": cells}
     plan = {
         **code,
-        "module_name": module_name,
+        "module_name": module_name, **(load_fields or {}),   # cells to skip (cell_restarts.py)
         "limits": {"memory_mb": limits.memory_mb, "file_bytes": limits.output_bytes,
-                   "processes": limits.processes, "notebook_cell_seconds": cell_timeout(limits.timeout)},
+                   "processes": limits.processes, "notebook_cell_seconds": cell_seconds},
         "cases": [{"index": i, "probe": c.probe, "inputs": c.inputs} for i, c in enumerate(cases) if i >= start],
     }
     tree = wire.encode_value(plan, arrays)
@@ -262,14 +263,20 @@ def run_cases(cells: list[dict] | SourceFile, cases: list[PlannedCase], limits: 
     start = 0
     first_session = True
     detail = None
-    while start < len(cases):
-        child = _Child(_plan_bytes(cells, cases, start, limits, module_name), isolation, limits)
+    loading = SessionLoad(isinstance(cells, SourceFile) and cells.kind == "notebook",   # a notebook cell that
+                          getattr(cells, "filename", ""), limits.timeout)   # takes its child down is skipped
+
+    def start_child(load_fields):
+        nonlocal detail
+        plan = _plan_bytes(cells, cases, start, limits, module_name, load_fields, loading.cell_seconds)
+        child = _Child(plan, isolation, limits)
         detail = _weakest(detail, child.sandbox.applied)
+        return child
+
+    while start < len(cases):
         try:
             try:
-                header, _ = child.read_message(time.monotonic() + load_timeout(limits.timeout))
-                if header.get("type") != "loaded":
-                    raise wire.WireError("expected the 'loaded' message")
+                header = loading.load(start_child, _ChildDied)
                 refused = header.get("refused")
                 if refused is not None:
                     reason = clean_text(refused, MAX_MESSAGE_CHARS)
@@ -281,27 +288,20 @@ def run_cases(cells: list[dict] | SourceFile, cases: list[PlannedCase], limits: 
                     count = header.get("cell_error_count")
                     cell_error_count = max(len(cell_errors), count if isinstance(count, int)
                                            and not isinstance(count, bool) and count < 10**9 else 0)
+                    cell_errors = (clean_cell_errors(loading.skipped_errors()) + cell_errors)[:MAX_CELL_ERRORS]
+                    cell_error_count += len(loading.skipped)
             except (TimeoutError, _ChildDied, wire.WireError, EOFError) as exc:
-                reason = _load_failure(exc, child, limits)
+                reason = loading.describe_failure(exc, _ChildDied)
                 for i in range(start, len(cases)):
                     settle(i, CaseOutcome("timeout" if isinstance(exc, TimeoutError) else "error", message=reason))
                 return SessionResult(outcomes, cell_errors, load_problem=reason, isolation=isolation.level,
                                      cell_error_count=cell_error_count, isolation_detail=detail)
             first_session = False
-            start = _read_cases(child, cases, start, settle, limits)
+            start = _read_cases(loading.child, cases, start, settle, limits)
         finally:
-            child.kill()
+            loading.kill()
     return SessionResult(outcomes, cell_errors, isolation=isolation.level, cell_error_count=cell_error_count,
                          isolation_detail=detail)
-
-
-def _load_failure(exc, child, limits) -> str:
-    if isinstance(exc, TimeoutError):
-        return (f"the submission did not finish loading within {load_timeout(limits.timeout):g} s (a loop at top "
-                f"level, or a notebook too large to convert to Python in that time?)")
-    if isinstance(exc, _ChildDied):
-        return "the submission could not be loaded: " + child.death_note()
-    return f"the submission broke the grading protocol while loading ({exc})"
 
 
 def _read_cases(child: _Child, cases, start, settle, limits) -> int:

@@ -21,6 +21,17 @@ MIN_LOAD_TIMEOUT_S = 10.0
 # that runs longer is stopped and the next cell runs, so three hung cells still leave
 # time for the rest of the notebook, and a graded function never depends on an experiment.
 MAX_CELL_SECONDS = 5.0
+# A cell that defeats its time box (swallows the alarm, resets the timer) or ends its own
+# process (SIGKILL, a segfault, the memory limit) is skipped by loading again without it:
+# at most this many times per submission (each skip is one more load of the notebook).
+MAX_CELL_RESTARTS = 4
+# How long past its time box the supervisor waits for the child to move on from a cell
+# before it counts the cell as stuck (the child's own alarm normally stops it first).
+CELL_GRACE_S = 2.0
+# Time inside a notebook cell is bounded by the cell's box, not charged to the load time; one
+# load of a notebook takes at most this many load times (stretched by the machine's load, as
+# the cells' boxes are), and no load is restarted without a cell once the loads took that long.
+NOTEBOOK_LOAD_FACTOR = 3
 
 
 def load_timeout(timeout: float) -> float:
