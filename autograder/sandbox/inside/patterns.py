@@ -43,7 +43,7 @@ def _record(received: dict, shape: tuple) -> tuple[np.ndarray, np.ndarray, str]:
         raise Unjudgeable("the record of where f was evaluated could not be read")
     if points.shape[1:] != shape or calls.shape != points.shape[:1]:
         raise Unjudgeable("the record of where f was evaluated has the wrong shape")
-    return points.reshape(len(points), -1), calls, refused.value
+    return points.reshape(len(points), int(np.prod(shape))), calls, refused.value
 
 
 def _steps(points: np.ndarray, x: np.ndarray, h: float):
@@ -55,6 +55,16 @@ def _steps(points: np.ndarray, x: np.ndarray, h: float):
         index = np.argmax(moved, axis=1)
         step = (points - x)[np.arange(len(points)), index] if len(points) else np.zeros(0)
     return count, index, step
+
+
+def _number(value: float) -> str:
+    """A step as people write it: 1e-5, 0.001."""
+    if not np.isfinite(value) or value == 0:
+        return f"{value:g}"
+    mantissa, exponent = f"{value:.2e}".split("e")
+    if abs(int(exponent)) < 4:
+        return f"{value:.3g}"
+    return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
 
 
 def _coordinate(index: int, shape: tuple) -> str:
@@ -83,9 +93,10 @@ def evaluation_problem(pattern: dict, received: dict, inputs: dict) -> tuple[str
     if np.any(off):
         used = np.abs(step[off])
         if np.all(np.abs(used - used[0]) <= STEP_RTOL * used[0]) and np.sum(off) == np.sum(single):
-            return "wrong_h", f"used h = {used[0]:.3g} instead of the given {h:.3g}: f was evaluated at x ± {used[0]:.3g} e_i"
+            return "wrong_h", (f"used h = {_number(used[0])} instead of the given {_number(h)}: f was evaluated at "
+                               f"x ± {_number(used[0])} e_i")
         return "stray", (f"evaluated f at points that are not x ± h e_i: {int(np.sum(off))} evaluations moved "
-                         f"one coordinate by steps other than h = {h:.3g} (for example {used[0]:.3g})")
+                         f"one coordinate by steps other than h = {_number(h)} (for example {_number(used[0])})")
     size = x.size
     for call in range(int(pattern.get("calls", 1))):
         here = single & (calls == call)
@@ -103,7 +114,7 @@ def evaluation_problem(pattern: dict, received: dict, inputs: dict) -> tuple[str
         for one, other, name in ((plus, minus, "forward"), (minus, plus, "backward")):
             lacking = (one > 0) & (other == 0)
             if np.any(lacking):
-                sign, other_sign = ("+", "-") if name == "forward" else ("-", "+")
+                sign, other_sign = ("+", "−") if name == "forward" else ("−", "+")
                 return "forward", (f"{name} differences: f was evaluated at x {sign} h e_i but never at x {other_sign} h e_i "
                                    f"for {int(np.sum(lacking))} of {int(np.sum(checked))} coordinates{which}; "
                                    f"centred differences need both")
