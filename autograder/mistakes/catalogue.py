@@ -48,7 +48,7 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake("eval_numerical_gradient", "ignores-given-h", "the given h is not the step used",
             "f was evaluated at x ± (another step) e_i. cs231n's helper has the signature (f, x, verbose=True, h=...): "
             "called as eval_numerical_gradient(f, x, 1e-4), the 1e-4 lands in verbose and h keeps its default; keep "
-            "the signature (f, x, h=1e-5) and step by h", {"fixed_h": 1e-5}),
+            "the signature (f, x, h=1e-5) and step by h", {"verbose_first": True}),
     Mistake("eval_numerical_gradient", "too-many-evaluations", "f called far too often",
             "a centred difference needs f(x + h e_i) and f(x - h e_i), two calls per coordinate; repeating the same "
             "evaluations changes nothing, and the grader stops a check after a few times the calls it needs",

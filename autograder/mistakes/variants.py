@@ -35,9 +35,11 @@ def _difference(f_plus, f_minus, f_here, h, forward, no_halving):
     return (f_plus - f_minus) / (h if no_halving else 2 * h)
 
 
-def eval_numerical_gradient(f, x, h=1e-5, *, forward=False, no_halving=False, not_restored=False, fixed_h=None,
-                            repeats=1):
-    h = h if fixed_h is None else fixed_h
+def eval_numerical_gradient(f, x, *positional, h=1e-5, forward=False, no_halving=False, not_restored=False,
+                            verbose_first=False, repeats=1):
+    # cs231n's (f, x, verbose=True, h=...): an h passed positionally lands in verbose.
+    if positional and not verbose_first:
+        h = positional[0]
     grad = np.zeros(x.shape, dtype=np.float64)
     f_here = f(x) if forward else None
     for i in np.ndindex(x.shape):
