@@ -179,3 +179,37 @@ def _exact_fewest_distinct(size, draws, probability=Fraction(1, 10**8)):
 @pytest.mark.parametrize("size, draws", [(40, 10), (72, 7), (60, 12), (2, 30), (5, 3), (1000, 2)])
 def test_the_fewest_distinct_coordinates_follow_the_exact_occupancy_law(size, draws):
     assert gradient_check.fewest_distinct(size, draws) == _exact_fewest_distinct(size, draws)
+
+
+# ------------------------------------------- the bank's gradient-check entries, in the self-check --
+
+NEW_BANK = ("closure_cheat", "forward_difference", "sparse_repeated_coordinate", "array_no_copy_2015",
+            "positional_h_ignored", "evaluation_spray")
+
+
+@pytest.fixture(scope="module")
+def selfcheck(tmp_path_factory):
+    from autograder.course import selfcheck_build
+    folder = tmp_path_factory.mktemp("selfcheck")
+    selfcheck_build.build("gradient_check", folder)
+    module = selfcheck_build.load_module(folder / "selfcheck.py")
+    module.DATA_FILE = str(folder / "selfcheck_data.npz")
+    return module
+
+
+@pytest.mark.parametrize("name", NEW_BANK)
+def test_the_self_check_names_the_bank_entry_and_passes_its_other_functions(selfcheck, name):
+    from engine_support import WRONG, compose, meta
+
+    path = WRONG / "gradient_check" / f"{name}.py"
+    namespace = {"__name__": "bank"}
+    exec(compile(compose(path), path.name, "exec"), namespace)
+    declared = meta(path)
+    for function in checks.functions("gradient_check"):
+        status, (rows, _) = selfcheck.run_checks(function, namespace[function], namespace)
+        assert status == "ok"
+        if function != declared["breaks"]:
+            assert all(row["passed"] for row in rows), (function, rows)
+            continue
+        named = [row for row in rows if not row["passed"] and declared["mistake"] in row["mistake_ids"]]
+        assert named, rows
