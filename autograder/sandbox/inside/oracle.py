@@ -189,19 +189,9 @@ class Evaluator:
 
 def handed(get, f_spec: dict):
     """(answer, log) for one case: local when the spec holds the parameters (grader, self-check),
-    else the grader's over the protocol (``get(REMOTE)`` in the child; its log is the child's
-    own, which the grader replaces with its record)."""
+    else the grader's over the protocol (``get(REMOTE)`` in the child). The child's log stays
+    empty: the grader puts its own record in its place, so a record the child could edit is never judged."""
     if "params" in f_spec:
         local = LocalAnswers(f_spec)
         return local, local.log
-    log = EvaluationLog(f_spec)
-    ask = get(REMOTE)
-
-    def answer(point, call):
-        # Kept only so the probe's outputs have their usual form; the grader trusts its own record.
-        if not log.refused and len(log.points) < log.cap and isinstance(point, np.ndarray) \
-                and point.shape == log.shape and point.dtype == np.float64:
-            log.points.append(point.copy())
-            log.calls.append(call)
-        return ask(point, call)
-    return answer, log
+    return get(REMOTE), EvaluationLog(f_spec)
