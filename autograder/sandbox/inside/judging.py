@@ -391,8 +391,11 @@ def judge(entry: dict, received: dict, inputs: dict, variants=None) -> Judgement
         verdict = _judge_outputs(entry, received, inputs, variants)
     if problem is not None:
         violation, seen = problem
-        named = pattern_name(pattern, violation) or (
-            (PATTERNS[violation][0], f"{PATTERNS[violation][1]}: {seen}") if violation in PATTERNS else None)
+        named = pattern_name(pattern, violation)
+        if named is None and violation in PATTERNS and not verdict.mistakes:
+            # A generic name only when no catalogued mistake explains the failure (x not restored also
+            # moves the next points off the axes).
+            named = (PATTERNS[violation][0], f"{PATTERNS[violation][1]}: {seen}")
         besides = "" if verdict.passed or verdict.message == seen else f"; and besides: {verdict.message}"
         mistakes = [m for m in verdict.mistakes if not named or m[0] != named[0]] + ([named] if named else [])
         verdict = Judgement(False, seen + besides, verdict.error, mistakes)
