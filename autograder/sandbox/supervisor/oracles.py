@@ -95,21 +95,22 @@ def write_reply(stream, writer, data: bytes, deadline: float) -> None:
     if writer.is_alive():
         raise TimeoutError
     fd = stream.fileno()
-    os.set_blocking(fd, False)
+    if os.get_blocking(fd):
+        os.set_blocking(fd, False)
     view = memoryview(data)
     while view:
+        try:
+            # A reply is small and the pipe mostly empty: write first, wait only when it is full.
+            view = view[os.write(fd, view):]
+            continue
+        except BlockingIOError:
+            pass
+        except OSError:   # the child is gone: reading its next message says how
+            return
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError
-        _, writable, _ = select.select([], [fd], [], min(remaining, 1.0))
-        if not writable:
-            continue
-        try:
-            view = view[os.write(fd, view):]
-        except BlockingIOError:
-            continue
-        except OSError:   # the child is gone: reading its next message says how
-            return
+        select.select([], [fd], [], min(remaining, 1.0))
 
 
 def serve(child, inputs, deadline: float):
