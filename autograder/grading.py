@@ -176,7 +176,8 @@ def mistake_id_of(function: str, verdict) -> str | None:
     """The catalogue id of the mistake a verdict names (None when it names none, or not a catalogued one)."""
     explicit = getattr(verdict, "mistake_id", None)
     if explicit:
-        return explicit
+        # A generic diagnosis (an input changed in place, where f was evaluated) names no catalogue entry.
+        return explicit if explicit in {m.id for m in catalogue.mistakes_for(function)} else None
     return _mistake_ids().get((function, verdict.diagnosis)) if verdict.diagnosis else None
 
 

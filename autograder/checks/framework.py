@@ -128,13 +128,18 @@ class Judge:
     """Base: subclasses give ``entry``, ``variants`` and ``bounds``."""
 
     references = None  # the reference module whose functions the probes call
+    # case -> where f must be evaluated (a gradient check's "evaluations" entry, ``inside/patterns.py``), or None
+    pattern = None
 
     def reference_fns(self) -> dict:
         return reference_functions(self.references)
 
     def entry(self, case: Case) -> dict:
         if "entry" not in case.memo:
-            case.memo["entry"] = self._describe(case)
+            entry = self._describe(case)
+            if self.pattern is not None:
+                entry["evaluations"] = self.pattern(case)
+            case.memo["entry"] = entry
         return case.memo["entry"]
 
     def variants(self, case: Case) -> list[dict]:
@@ -175,8 +180,8 @@ class MatchesReference(Judge):
 
     suffix = ". The expected value is the reference implementation's output on the same input."
 
-    def __init__(self, references, outputs: list[Output], tol: Tolerance):
-        self.references, self.outputs, self.tol = references, list(outputs), tol
+    def __init__(self, references, outputs: list[Output], tol: Tolerance, pattern=None):
+        self.references, self.outputs, self.tol, self.pattern = references, list(outputs), tol, pattern
 
     def specs(self):
         return [o.spec() for o in self.outputs]
@@ -202,8 +207,8 @@ class MatchesReference(Judge):
         return [{"id": o.key, "label": o.what, "rtol": self.tol.rtol, "atol": self.tol.atol} for o in self.outputs]
 
 
-def matches_reference(references, outputs: list[Output], tol: Tolerance) -> MatchesReference:
-    return MatchesReference(references, outputs, tol)
+def matches_reference(references, outputs: list[Output], tol: Tolerance, pattern=None) -> MatchesReference:
+    return MatchesReference(references, outputs, tol, pattern)
 
 
 # --------------------------------------------------------------- statistical judges --
@@ -240,11 +245,11 @@ class Statistical(Judge):
     """
 
     def __init__(self, family: str, describe: Callable[[Case], dict], references, suffix: str = "",
-                 name_by: tuple[list[Output], Tolerance] | None = None):
+                 name_by: tuple[list[Output], Tolerance] | None = None, pattern=None):
         if family not in judging.FAMILIES:
             raise KeyError(f"no statistics family {family!r} in judging.FAMILIES")
         self.family, self.describe, self.references, self.suffix = family, describe, references, suffix
-        self.name_by = name_by
+        self.name_by, self.pattern = name_by, pattern
 
     def spec(self, case) -> dict:
         if "spec" not in case.memo:

@@ -45,6 +45,19 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake("eval_numerical_gradient", "x-not-restored", "x not restored",
             "after evaluating f at x ± h, put the original value back; the caller's x must be unchanged",
             {"not_restored": True}),
+    Mistake("eval_numerical_gradient", "ignores-given-h", "the given h is not the step used",
+            "f was evaluated at x ± (another step) e_i. cs231n's helper has the signature (f, x, verbose=True, h=...): "
+            "called as eval_numerical_gradient(f, x, 1e-4), the 1e-4 lands in verbose and h keeps its default; keep "
+            "the signature (f, x, h=1e-5) and step by h", {"verbose_first": True}),
+    Mistake("eval_numerical_gradient", "too-many-evaluations", "f called far too often",
+            "a centred difference needs f(x + h e_i) and f(x - h e_i), two calls per coordinate; repeating the same "
+            "evaluations changes nothing, and the grader stops a check after a few times the calls it needs",
+            {"repeats": 60}),
+    Mistake("eval_numerical_gradient_array", "array-output-not-copied",
+            "f(x + h) was not copied before the next call of f",
+            "a layer may return a view of its input (a reshape or a transpose) or reuse one output array, so the call "
+            "f(x - h) overwrites the array you kept and the difference is zero; keep a copy: "
+            "np.array(f(x), copy=True) or f(x).copy()", {"no_copy": True}),
     Mistake("eval_numerical_gradient_array", "forward-difference-array", "forward instead of centred differences",
             "(f(x+h) - f(x)) / h has error O(h); use (f(x+h) - f(x-h)) / 2h", {"forward": True}),
     Mistake("eval_numerical_gradient_array", "ignores-df", "upstream gradient df ignored",
@@ -57,6 +70,9 @@ CATALOGUE: tuple[Mistake, ...] = (
             "return |numeric - analytic| / max(1e-8, |numeric| + |analytic|)", {"absolute_error": True}),
     Mistake("grad_check_sparse", "sparse-forward-difference", "forward instead of centred differences",
             "use (f(x+h) - f(x-h)) / 2h for the numerical derivative", {"forward": True}),
+    Mistake("grad_check_sparse", "sparse-repeated-coordinate", "one coordinate checked again and again",
+            "draw a new coordinate for every check, inside the loop, from the seeded generator: checking one "
+            "coordinate num_checks times tests one entry of the gradient", {"repeat_coordinate": True}),
     Mistake("grad_check_sparse", "sparse-x-not-restored", "x not restored",
             "after evaluating f at x ± h, put the original value back", {"not_restored": True}),
     # --------------------------------------------------------------- optimizers

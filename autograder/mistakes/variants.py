@@ -35,15 +35,21 @@ def _difference(f_plus, f_minus, f_here, h, forward, no_halving):
     return (f_plus - f_minus) / (h if no_halving else 2 * h)
 
 
-def eval_numerical_gradient(f, x, h=1e-5, *, forward=False, no_halving=False, not_restored=False):
+def eval_numerical_gradient(f, x, *positional, h=1e-5, forward=False, no_halving=False, not_restored=False,
+                            verbose_first=False, repeats=1):
+    # cs231n's (f, x, verbose=True, h=...): an h passed positionally lands in verbose.
+    if positional and not verbose_first:
+        h = positional[0]
     grad = np.zeros(x.shape, dtype=np.float64)
     f_here = f(x) if forward else None
     for i in np.ndindex(x.shape):
         original = x[i]
-        x[i] = original + h
-        f_plus = f(x)
-        x[i] = original - h
-        f_minus = f(x)
+        for _ in range(repeats):
+            x[i] = original + h
+            f_plus = f(x)
+            x[i] = original - h
+            # A forward difference never evaluates f at x - h.
+            f_minus = None if forward else f(x)
         if not not_restored:
             x[i] = original
         grad[i] = _difference(f_plus, f_minus, f_here, h, forward, no_halving)
@@ -51,16 +57,17 @@ def eval_numerical_gradient(f, x, h=1e-5, *, forward=False, no_halving=False, no
 
 
 def eval_numerical_gradient_array(f, x, df, h=1e-5, *, forward=False, no_halving=False,
-                                  not_restored=False, ignores_df=False):
+                                  not_restored=False, ignores_df=False, no_copy=False):
     grad = np.zeros(x.shape, dtype=np.float64)
     weight = np.ones_like(df) if ignores_df else df
+    keep = (lambda v: v) if no_copy else (lambda v: np.array(v, dtype=np.float64))
     f_here = np.array(f(x), dtype=np.float64) if forward else None
     for i in np.ndindex(x.shape):
         original = x[i]
         x[i] = original + h
-        f_plus = np.array(f(x), dtype=np.float64)
+        f_plus = keep(f(x))
         x[i] = original - h
-        f_minus = np.array(f(x), dtype=np.float64)
+        f_minus = None if forward else keep(f(x))
         if not not_restored:
             x[i] = original
         grad[i] = np.sum(_difference(f_plus, f_minus, f_here, h, forward, no_halving) * weight)
@@ -68,17 +75,19 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5, *, forward=False, no_halving
 
 
 def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=0, *, forward=False,
-                      not_restored=False, absolute_error=False):
+                      not_restored=False, absolute_error=False, repeat_coordinate=False):
     rng = np.random.default_rng(seed)
     errors = np.empty(num_checks)
+    i = tuple(int(rng.integers(n)) for n in x.shape)
     for k in range(num_checks):
-        i = tuple(int(rng.integers(n)) for n in x.shape)
+        if not repeat_coordinate and k:
+            i = tuple(int(rng.integers(n)) for n in x.shape)
         original = x[i]
         f_here = f(x) if forward else None
         x[i] = original + h
         f_plus = f(x)
         x[i] = original - h
-        f_minus = f(x)
+        f_minus = None if forward else f(x)
         if not not_restored:
             x[i] = original
         numeric = _difference(f_plus, f_minus, f_here, h, forward, False)

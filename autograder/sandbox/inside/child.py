@@ -154,12 +154,14 @@ class _CellBox:
 
 
 def main() -> None:
-    from autograder.sandbox.inside import compare, probes, wire
+    from autograder.sandbox.inside import compare, oracle, probes, wire
     import numpy as np  # noqa: F401  (imported before student code runs)
 
     protocol_fd = os.dup(1)
     plan_header, plan_arrays = wire.read_message(_read_exact_from(0))
     plan = _plain(wire.decode_value(plan_header["plan"], plan_arrays))
+    reply_fd = os.dup(0)   # the grader's answers to a gradient check's f; the submission gets an empty stdin
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
 
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
@@ -221,7 +223,12 @@ def main() -> None:
             boxed.close()   # the graded cases run with the process's own exits and signal handlers
     send({"type": "loaded", "cell_errors": cell_errors, "cell_error_count": cell_error_count})
 
+    # A gradient check's f is evaluated by the grader: requests go out on the protocol, replies come on stdin.
+    ask_grader = oracle.remote(send, _read_exact_from(reply_fd))
+
     def get(name):
+        if name == oracle.REMOTE:
+            return ask_grader
         fn = namespace.get(name)
         if fn is None:
             raise probes.ProbeError(f"function `{name}` is not defined in the submission")

@@ -26,6 +26,7 @@ import math
 import numpy as np
 
 from .compare import Unjudgeable, as_array, first_difference, max_relative_error, pick, relative_errors, require
+from .patterns import PATTERNS, evaluation_problem, pattern_name
 
 # A returned error "is" the error at some coordinate when it agrees to this relative tolerance.
 MEMBERSHIP_RTOL = 1e-3
@@ -383,7 +384,22 @@ def judge(entry: dict, received: dict, inputs: dict, variants=None) -> Judgement
     ``variants`` (the entry's own list if None) may be a callable returning the
     list, so the grader computes the wrong variants' outputs only for a failure.
     """
-    verdict = _judge_outputs(entry, received, inputs, variants)
+    pattern = entry.get("evaluations")
+    problem = evaluation_problem(pattern, received, inputs) if pattern else None
+    if problem is not None and problem[0] in ("too_many", "refused", "unreadable"):
+        verdict = Judgement(False, problem[1])    # the outputs are incomplete: the record says why
+    else:
+        verdict = _judge_outputs(entry, received, inputs, variants)
+    if problem is not None:
+        violation, seen = problem
+        named = pattern_name(pattern, violation)
+        if named is None and violation in PATTERNS and not verdict.mistakes:
+            # A generic name only when no catalogued mistake explains the failure (x not restored also
+            # moves the next points off the axes).
+            named = (PATTERNS[violation][0], f"{PATTERNS[violation][1]}: {seen}")
+        besides = "" if verdict.passed or verdict.message == seen else f"; and besides: {verdict.message}"
+        mistakes = [m for m in verdict.mistakes if not named or m[0] != named[0]] + ([named] if named else [])
+        verdict = Judgement(False, seen + besides, verdict.error, mistakes)
     changed = changed_input(received)
     if changed is None:
         return verdict

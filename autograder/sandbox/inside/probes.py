@@ -17,6 +17,8 @@ import random
 
 import numpy as np
 
+from . import oracle
+
 
 class ProbeError(Exception):
     """The function broke the calling convention (wrong return type, ...)."""
@@ -135,63 +137,62 @@ def schedule_values(get, inputs):
 
 
 # ---------------------------------------------------------- gradient check --
+# The f handed to the graded function is an ``oracle.Evaluator``: in the sandbox it asks the
+# grader for every value, and the grader keeps the record of the points (``evaluations``).
 
-def smooth_scalar(x, c, d):
-    """A scalar test function with a known gradient c*cos(x) + d*x**2."""
-    return float(np.sum(c * np.sin(x)) + np.sum(d * x**3) / 3.0)
-
-
-def smooth_array(x, m):
-    """An array-valued test function, tanh(x @ m)."""
-    return np.tanh(x @ m)
-
-
-class _CountingFunction:
-    """Wraps a test function to count calls and notice when x was left modified."""
-
-    def __init__(self, f, x_ref):
-        self.f = f
-        self.calls = 0
-        self.x_ref = x_ref
-
-    def __call__(self, x):
-        self.calls += 1
-        return self.f(np.array(x, dtype=np.float64, copy=True))
+def _with_h(args, inputs):
+    """The call's arguments with h: positional, by keyword or left to the default."""
+    if "h" not in inputs:
+        return args, {}
+    if inputs.get("h_positional"):
+        return args + (float(inputs["h"]),), {}
+    return args, {"h": float(inputs["h"])}
 
 
 def numerical_gradient(get, inputs):
-    """Call eval_numerical_gradient(f, x, h) on a smooth function of known gradient."""
+    """Call eval_numerical_gradient(f, x[, h]) on a smooth function of known gradient."""
     fn = get("eval_numerical_gradient")
     x = _strided_copy(inputs["x"]) if inputs.get("strided") else _copy(inputs["x"])
-    c, d = inputs["c"], inputs["d"]
-    f = _CountingFunction(lambda z: smooth_scalar(z, c, d), x)
-    grad = fn(f, x, **({"h": inputs["h"]} if "h" in inputs else {}))
-    return {"grad": grad, "x_after": x, "calls": f.calls}
+    answer, log = oracle.handed(get, inputs["f"])
+    args, kwargs = _with_h((oracle.Evaluator(inputs["f"], answer), x), inputs)
+    try:
+        grad = fn(*args, **kwargs)
+    except oracle.Refused:
+        return {"evaluations": log.outputs()}
+    return {"grad": grad, "x_after": x, "evaluations": log.outputs()}
 
 
 def numerical_gradient_array(get, inputs):
-    """Call eval_numerical_gradient_array(f, x, df, h) on tanh(x @ m)."""
+    """Call eval_numerical_gradient_array(f, x, df[, h]) on an array-valued f."""
     fn = get("eval_numerical_gradient_array")
     watched = _Watched()
     x, df = _copy(inputs["x"]), watched.hand("df", _copy(inputs["df"]))
-    m = inputs["m"]
-    f = _CountingFunction(lambda z: smooth_array(z, m), x)
-    grad = fn(f, x, df, **({"h": inputs["h"]} if "h" in inputs else {}))
-    return {"grad": grad, "x_after": x, "calls": f.calls, **watched.outputs()}
+    answer, log = oracle.handed(get, inputs["f"])
+    args, kwargs = _with_h((oracle.Evaluator(inputs["f"], answer), x, df), inputs)
+    try:
+        grad = _copy_if_array(fn(*args, **kwargs))
+    except oracle.Refused:
+        return {"evaluations": log.outputs(), **watched.outputs()}
+    return {"grad": grad, "x_after": x, "evaluations": log.outputs(), **watched.outputs()}
 
 
 def sparse_gradient_check(get, inputs):
     """Call grad_check_sparse three times: twice with one seed, once with another."""
     fn = get("grad_check_sparse")
-    c, d = inputs["c"], inputs["d"]
     outputs = {}
     x = _copy(inputs["x"])
     watched = _Watched()
-    for label, seed in (("first", inputs["seed"]), ("again", inputs["seed"]), ("other_seed", inputs["other_seed"])):
-        f = _CountingFunction(lambda z: smooth_scalar(z, c, d), x)
-        outputs[label] = fn(f, x, watched.hand("analytic_grad", _copy(inputs["analytic_grad"])),
-                            num_checks=int(inputs["num_checks"]), h=float(inputs["h"]), seed=int(seed))
+    answer, log = oracle.handed(get, inputs["f"])
+    try:
+        for call, (label, seed) in enumerate((("first", inputs["seed"]), ("again", inputs["seed"]),
+                                              ("other_seed", inputs["other_seed"]))):
+            outputs[label] = fn(oracle.Evaluator(inputs["f"], answer, call), x,
+                                watched.hand("analytic_grad", _copy(inputs["analytic_grad"])),
+                                num_checks=int(inputs["num_checks"]), h=float(inputs["h"]), seed=int(seed))
+    except oracle.Refused:
+        return {"evaluations": log.outputs()}
     outputs["x_after"] = x
+    outputs["evaluations"] = log.outputs()
     return outputs | watched.outputs()
 
 

@@ -23,7 +23,7 @@ import time
 import numpy as np
 
 from autograder.sandbox.inside import wire
-from autograder.sandbox.supervisor.detect import detect_isolation
+from autograder.sandbox.supervisor import detect, oracles
 from autograder.sandbox.supervisor.sandboxes import Isolation
 from autograder.sandbox.supervisor.cell_restarts import SessionLoad
 from autograder.sandbox.supervisor.limits import Limits  # (re-exported: launcher.Limits)
@@ -111,7 +111,7 @@ class _Child:
     def _write_plan(self, data: bytes):
         try:
             self.proc.stdin.write(data)
-            self.proc.stdin.close()
+            self.proc.stdin.flush()   # left open: a gradient check's f is answered on it (oracles.py)
         except (BrokenPipeError, OSError, ValueError):
             pass
 
@@ -225,7 +225,8 @@ def _plan_bytes(cells, cases, start, limits, module_name, load_fields=None, cell
         "module_name": module_name, **(load_fields or {}),   # cells to skip (cell_restarts.py)
         "limits": {"memory_mb": limits.memory_mb, "file_bytes": limits.output_bytes,
                    "processes": limits.processes, "notebook_cell_seconds": cell_seconds},
-        "cases": [{"index": i, "probe": c.probe, "inputs": c.inputs} for i, c in enumerate(cases) if i >= start],
+        "cases": [{"index": i, "probe": c.probe, "inputs": oracles.child_inputs(c.inputs)}
+                  for i, c in enumerate(cases) if i >= start],
     }
     tree = wire.encode_value(plan, arrays)
     return wire.pack({"type": "plan", "plan": tree}, arrays)
@@ -256,7 +257,7 @@ def run_cases(cells: list[dict] | SourceFile, cases: list[PlannedCase], limits: 
             outcome.outputs = None
         outcomes[index] = outcome
 
-    isolation = isolation or detect_isolation()
+    isolation = isolation or detect.detect_isolation()
     outcomes: list[CaseOutcome | None] = [None] * len(cases)
     cell_errors: list[dict] = []
     cell_error_count = 0
@@ -312,11 +313,10 @@ def _read_cases(child: _Child, cases, start, settle, limits) -> int:
         try:
             header, arrays = child.read_message(time.monotonic() + allowed)
             kind = header.get("type")
-            if kind == "start":
-                if header.get("case") != expected:
-                    raise wire.WireError("cases out of order")
-                header, arrays = child.read_message(time.monotonic() + allowed)
-                kind = header.get("type")
+            if kind != "start" or header.get("case") != expected:
+                raise wire.WireError("cases out of order" if kind == "start" else f"unexpected message {kind!r}")
+            header, arrays, case_oracle = oracles.serve(child, cases[expected].inputs, time.monotonic() + allowed)
+            kind = header.get("type")
             if kind != "result" or header.get("case") != expected:
                 raise wire.WireError(f"unexpected message {kind!r}")
             if "error" in header:
@@ -325,7 +325,7 @@ def _read_cases(child: _Child, cases, start, settle, limits) -> int:
             else:
                 outcome = CaseOutcome("ok", outputs=_decode_outputs(header, arrays))
             del header, arrays
-            settle(expected, outcome)
+            settle(expected, case_oracle.settle(outcome))
             expected += 1
         except TimeoutError:
             return _skip_function(cases, settle, expected, "timeout", cases[expected].stop_message or
