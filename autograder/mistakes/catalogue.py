@@ -62,9 +62,6 @@ CATALOGUE: tuple[Mistake, ...] = (
     # --------------------------------------------------------------- optimizers
     Mistake("sgd", "sgd-ascent", "gradient ascent",
             "the step goes against the gradient: w - learning_rate * dw", {"ascent": True}),
-    Mistake("sgd_momentum", "velocity-not-stored", "velocity not stored",
-            "save the new velocity in config['velocity'] so the next step can build on it; "
-            "without it momentum is plain SGD", {"forget_velocity": True}),
     Mistake("sgd_momentum", "momentum-dampened", "velocity as a moving average",
             "v = momentum * v + dw (or v = momentum * v - lr * dw), not momentum * v + (1 - momentum) * dw",
             {"dampened": True}),
@@ -73,15 +70,11 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake("nesterov_momentum", "nesterov-as-momentum", "Nesterov done as plain momentum",
             "in the look-ahead variables the update is w - mu * v_old + (1 + mu) * v_new, not w + v_new",
             {"plain_momentum": True}),
-    Mistake("nesterov_momentum", "nesterov-velocity-not-stored", "velocity not stored",
-            "save v_new in config['velocity']", {"forget_velocity": True}),
     Mistake("nesterov_momentum", "nesterov-sign", "sign error in the look-ahead correction",
             "the update is w - mu * v_old + (1 + mu) * v_new", {"sign_error": True}),
     Mistake("adagrad", "adagrad-eps-inside-sqrt", "epsilon inside the square root",
             "divide by sqrt(cache) + epsilon, not sqrt(cache + epsilon): with small gradients the two differ hugely",
             {"eps_inside_sqrt": True}),
-    Mistake("adagrad", "adagrad-cache-not-stored", "cache not stored",
-            "accumulate the squared gradients across calls in config['cache']", {"forget_cache": True}),
     Mistake("adagrad", "adagrad-no-sqrt", "square root missing",
             "scale by 1 / (sqrt(cache) + epsilon), not 1 / cache", {"no_sqrt": True}),
     Mistake("rmsprop", "rmsprop-like-adagrad", "RMSProp accumulating like AdaGrad",
@@ -91,8 +84,6 @@ CATALOGUE: tuple[Mistake, ...] = (
             "divide by sqrt(cache) + epsilon, not sqrt(cache + epsilon)", {"eps_inside_sqrt": True}),
     Mistake("rmsprop", "rmsprop-decay-swapped", "decay rate on the wrong term",
             "cache = decay_rate * cache + (1 - decay_rate) * dw**2", {"decay_swapped": True}),
-    Mistake("rmsprop", "rmsprop-cache-not-stored", "cache not stored",
-            "save the new cache in config['cache']", {"forget_cache": True}),
     Mistake("adam", "adam-no-bias-correction", "Adam without bias correction",
             "m and v start at zero, so divide them by (1 - beta1**t) and (1 - beta2**t); "
             "without it the first steps are far too LARGE, about 3x with the default betas (step 1 moves "
@@ -103,14 +94,8 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake("adam", "adam-t-after-use", "t incremented after it is used",
             "increment t before the bias correction, so the first step uses t = 1 (t = 0 divides by zero)",
             {"increment_after_use": True}),
-    Mistake("adam", "adam-t-not-stored", "t not stored",
-            "save the incremented t in config['t'], otherwise the bias correction stays at its first-step value",
-            {"forget_t": True}),
     Mistake("adam", "adam-betas-swapped", "beta1 and beta2 swapped",
             "beta1 (0.9) averages the gradient, beta2 (0.999) averages its square", {"betas_swapped": True}),
-    Mistake("adam", "adam-state-not-stored", "Adam state (m, v, t) not stored",
-            "keep m, v and t in config between calls; kept in local variables, every call is the first step again "
-            "(m and v start from zero, t = 1)", {"forget_state": True}),
     Mistake("adam", "adam-t-starts-at-one", "t starting at 1 (an older course template)",
             "some older templates set config['t'] = 1 and increment before use, so the first step uses t = 2; "
             "this course starts from t = 0 and increments before use, so the first step uses t = 1",
@@ -133,9 +118,6 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake("adamw", "adamw-no-decay", "weight decay ignored",
             "read weight_decay from config (default 1e-2) and shrink w by (1 - learning_rate * weight_decay) "
             "at every step", {"no_decay": True}),
-    Mistake("adamw", "adamw-state-not-stored", "Adam state (m, v, t) not stored",
-            "keep m, v and t in config between calls; kept in local variables, every call is the first Adam step "
-            "again (m and v start from zero, t = 1)", {"forget_state": True}),
     Mistake("step_decay", "step-decay-no-floor", "continuous instead of step decay",
             "use integer division epoch // every: the rate drops in steps", {"no_floor": True}),
     Mistake("step_decay", "step-decay-off-by-one", "drop one epoch early",
@@ -243,14 +225,77 @@ CATALOGUE: tuple[Mistake, ...] = (
 )
 
 
-def _hyperparameters(function: str) -> dict:
-    """The numeric defaults the reference fills into an empty config (the one place they are written)."""
+def _first_config(function: str) -> dict:
+    """The config the reference returns from one call with an empty config: its defaults
+    (the one place they are written) and the state it keeps for the next call."""
     import numpy as np
 
     from autograder.references import optimizers
 
     _, config = getattr(optimizers, function)(np.zeros(2), np.zeros(2), {})
-    return {k: float(v) for k, v in config.items() if isinstance(v, float)}
+    return config
+
+
+def _hyperparameters(function: str) -> dict:
+    """The numeric defaults the reference fills into an empty config."""
+    return {k: float(v) for k, v in _first_config(function).items() if isinstance(v, float)}
+
+
+def state_keys(function: str) -> tuple[str, ...]:
+    """What an update rule carries from one call to the next in config (arrays such as the
+    velocity or the moments, and counters such as Adam's t), in the reference's order."""
+    return tuple(k for k, v in _first_config(function).items() if not isinstance(v, float))
+
+
+# What losing each piece of state does to the steps, for the explanation.
+_WITHOUT_STATE = {
+    "velocity": "momentum never builds up: every step is a plain gradient step",
+    "cache": "dw is divided by a multiple of |dw| itself, so every step has about the same size whatever the history",
+    "m": "m holds only the current gradient, not an average over the steps",
+    "v": "v holds only the current squared gradient, not an average over the steps",
+    "t": "the bias correction stays at its first-step value",
+}
+
+
+def _initial(function: str, keys) -> str:
+    """The initial values of ``keys`` in words: arrays start at zeros, counters at 0."""
+    counters = [k for k in keys if not hasattr(_first_config(function)[k], "shape")]
+    return ", ".join((["zeros"] if len(counters) < len(keys) else []) + [f"0 for {k}" if len(keys) > 1 else "0"
+                                                                         for k in counters])
+
+
+def _quoted(keys) -> str:
+    names = [f"config['{k}']" for k in keys]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _update_rules() -> tuple[str, ...]:
+    from autograder.references.optimizers import UPDATE_RULES
+
+    return UPDATE_RULES
+
+
+def _state_not_carried() -> tuple[Mistake, ...]:
+    """'does not carry config[key] between calls' for every piece of state of every update rule
+    (and for all of a rule's state at once, when it has more than one): the rule run with that
+    state dropped from config before every call, as a rule that keeps it in a local variable,
+    or resets it on entry, behaves."""
+    found = []
+    for function in _update_rules():
+        keys = state_keys(function)
+        for forgotten in [(k,) for k in keys] + ([keys] if len(keys) > 1 else []):
+            name = forgotten[0] if len(forgotten) == 1 else "state"
+            effects = "; ".join(_WITHOUT_STATE[k] for k in forgotten if k in _WITHOUT_STATE)
+            found.append(Mistake(
+                function, f"{function.replace('_', '-')}-forgets-{name}",
+                f"does not carry {_quoted(forgotten)} between calls",
+                f"the steps behave as if {_quoted(forgotten)} started from "
+                f"{'its initial value' if len(forgotten) == 1 else 'their initial values'} ({_initial(function, forgotten)}) "
+                f"at every call"
+                f"{' (' + effects + ')' if effects else ''}; store the updated value in config before returning "
+                f"and start the next call from it (kept in a local variable, or reset on entry, it is lost)",
+                {"forget": forgotten}))
+    return tuple(found)
 
 
 def _ignored_hyperparameters() -> tuple[Mistake, ...]:
@@ -259,7 +304,7 @@ def _ignored_hyperparameters() -> tuple[Mistake, ...]:
     matters and another constant would not (a hard-coded epsilon = 1e-7 looks like 1e-8
     next to epsilon = 0.3)."""
     found = []
-    for function in ("sgd", "sgd_momentum", "nesterov_momentum", "adagrad", "rmsprop", "adam", "adamw"):
+    for function in _update_rules():
         for key, default in _hyperparameters(function).items():
             if key == "epsilon":
                 # Left out, or fixed at a tiny constant such as the default: the two give the same
@@ -280,7 +325,7 @@ def _ignored_hyperparameters() -> tuple[Mistake, ...]:
     return tuple(found)
 
 
-CATALOGUE = CATALOGUE + _ignored_hyperparameters()
+CATALOGUE = CATALOGUE + _ignored_hyperparameters() + _state_not_carried()
 
 
 def by_id(mistake_id: str) -> Mistake:

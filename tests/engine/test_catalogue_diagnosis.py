@@ -74,7 +74,7 @@ def test_every_graded_function_has_a_variant_and_the_issue_examples_are_catalogu
         assert hasattr(variants, function), function
     ids = {m.id for m in ENTRIES}
     # the examples the issue names
-    assert {"adam-no-bias-correction", "adam-eps-inside-sqrt", "rmsprop-like-adagrad", "velocity-not-stored",
+    assert {"adam-no-bias-correction", "adam-eps-inside-sqrt", "rmsprop-like-adagrad", "sgd-momentum-forgets-velocity",
             "nesterov-as-momentum", "dropout-not-inverted", "dropout-keep-drop-swapped", "kaiming-fan-out",
             "xavier-var-as-std", "forward-difference", "x-not-restored"} <= ids
 
