@@ -144,7 +144,7 @@ def _sparse(case):
     ]
     fraction = near(0.2)
     return {"params": {"candidates": candidates}, "stats": stats,
-            "rules": {"x_unchanged": exact, "length_ok": exact, "members_forward": fraction,
+            "rules": {"x_unchanged": exact, "length_ok": exact, "same_seed_equal": exact, "members_forward": fraction,
                       "members_absolute": fraction}}
 
 

@@ -45,6 +45,10 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake("eval_numerical_gradient", "x-not-restored", "x not restored",
             "after evaluating f at x ± h, put the original value back; the caller's x must be unchanged",
             {"not_restored": True}),
+    Mistake("eval_numerical_gradient", "x-perturbed-through-a-copy", "x perturbed through a reshaped copy",
+            "x.reshape(-1) (like x.ravel()) is a view of a contiguous x but a copy of a non-contiguous one, so your "
+            "writes never reach the x that f reads and every difference is 0; write to x itself, e.g. "
+            "for i in np.ndindex(x.shape): x[i] = ...", {"through_reshape": True}),
     Mistake("eval_numerical_gradient_array", "forward-difference-array", "forward instead of centred differences",
             "(f(x+h) - f(x)) / h has error O(h); use (f(x+h) - f(x-h)) / 2h", {"forward": True}),
     Mistake("eval_numerical_gradient_array", "ignores-df", "upstream gradient df ignored",
@@ -59,6 +63,9 @@ CATALOGUE: tuple[Mistake, ...] = (
             "use (f(x+h) - f(x-h)) / 2h for the numerical derivative", {"forward": True}),
     Mistake("grad_check_sparse", "sparse-x-not-restored", "x not restored",
             "after evaluating f at x ± h, put the original value back", {"not_restored": True}),
+    Mistake("grad_check_sparse", "sparse-ignores-seed", "seed ignored",
+            "draw the coordinates from np.random.default_rng(seed), not from Python's random or NumPy's global "
+            "generator, so the same seed checks the same coordinates", {"ignore_seed": True}),
     # --------------------------------------------------------------- optimizers
     Mistake("sgd", "sgd-ascent", "gradient ascent",
             "the step goes against the gradient: w - learning_rate * dw", {"ascent": True}),
@@ -167,6 +174,9 @@ CATALOGUE: tuple[Mistake, ...] = (
             "the derivative of |w| is sign(w), so dW = reg * sign(W)", {"gradient_is_w": True}),
     Mistake("l1_regularization", "l1-gradient-abs", "L1 gradient taken as |W|",
             "the derivative of |w| is sign(w), so dW = reg * sign(W)", {"gradient_is_abs": True}),
+    Mistake("l1_regularization", "l1-gradient-nan-at-zero", "L1 gradient as W / |W|",
+            "W / |W| is sign(W) except where W == 0, where it is 0 / 0 = NaN; np.sign(W) is 0 there, a valid "
+            "subgradient", {"w_over_abs": True}),
     Mistake("elastic_net", "elastic-beta-on-l1", "beta on the wrong term",
             "loss = reg * sum(beta * W**2 + |W|): beta weighs the squared term", {"beta_on_l1": True}),
     Mistake("elastic_net", "elastic-no-factor-two", "gradient missing the factor 2",
@@ -215,6 +225,8 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake("kaiming_uniform", "kaiming-uniform-discrete", "draws from a discrete distribution",
             "W takes only a few values (a uniform draw almost never repeats one); matching the mean, variance "
             "and range is not enough: draw from rng.uniform(-a, a, size)", {"three_point": True}),
+    Mistake("kaiming_uniform", "kaiming-uniform-global-rng", "global NumPy RNG instead of rng",
+            "draw from the rng argument (rng.uniform), so results are reproducible", {"global_rng": True}),
     Mistake("orthogonal", "orthogonal-gaussian", "Gaussian instead of orthogonal",
             "orthonormalise a Gaussian matrix with np.linalg.qr", {"gaussian_only": True}),
     Mistake("orthogonal", "orthogonal-transposed", "transposed",
@@ -298,6 +310,10 @@ def _state_not_carried() -> tuple[Mistake, ...]:
     return tuple(found)
 
 
+# Epsilons hard-coded in the wild: none at all, and Keras's default. (The course's default is added per rule.)
+_FIXED_EPSILONS = (0.0, 1e-7)
+
+
 def _ignored_hyperparameters() -> tuple[Mistake, ...]:
     """'ignores config[key]' for every hyperparameter of every update rule: the rule run with
     the key pinned to its default, whatever the case sets. Named where the case's value
@@ -307,13 +323,15 @@ def _ignored_hyperparameters() -> tuple[Mistake, ...]:
     for function in _update_rules():
         for key, default in _hyperparameters(function).items():
             if key == "epsilon":
-                # Left out, or fixed at a tiny constant such as the default: the two give the same
-                # steps wherever the case's epsilon dominates, so they are one mistake.
-                found.append(Mistake(
-                    function, f"{function.replace('_', '-')}-ignores-epsilon", "epsilon left out or ignored",
-                    "this case sets config['epsilon'] large enough to change the steps, but the step behaves as "
-                    "without epsilon (or with a fixed tiny one such as 1e-8 or 1e-7); divide by "
-                    "sqrt(...) + config['epsilon']", {"pin": {key: 0.0}}))
+                # Left out, or fixed at a tiny constant such as the default or Keras's 1e-7: one mistake,
+                # one text; the three differ only where the case's epsilon is itself tiny.
+                for fixed in _FIXED_EPSILONS + (default,):
+                    found.append(Mistake(
+                        function, f"{function.replace('_', '-')}-ignores-epsilon"
+                                  + (f"-fixed-at-{fixed:g}" if fixed else ""), "epsilon left out or ignored",
+                        "this case sets config['epsilon'] large enough to change the steps, but the step behaves as "
+                        "without epsilon (or with a fixed tiny one such as 1e-8 or 1e-7); divide by "
+                        "sqrt(...) + config['epsilon']", {"pin": {key: fixed}}))
                 continue
             found.append(Mistake(
                 function, f"{function.replace('_', '-')}-ignores-{key.replace('_', '-')}",

@@ -9,6 +9,7 @@ catalogue entry and, at most, one new knob here.
 from __future__ import annotations
 
 import math
+import random
 
 import numpy as np
 
@@ -34,18 +35,22 @@ def _difference(f_plus, f_minus, f_here, h, forward, no_halving):
     return (f_plus - f_minus) / (h if no_halving else 2 * h)
 
 
-def eval_numerical_gradient(f, x, h=1e-5, *, forward=False, no_halving=False, not_restored=False):
+def eval_numerical_gradient(f, x, h=1e-5, *, forward=False, no_halving=False, not_restored=False,
+                            through_reshape=False):
     grad = np.zeros(x.shape, dtype=np.float64)
     f_here = f(x) if forward else None
-    for i in np.ndindex(x.shape):
-        original = x[i]
-        x[i] = original + h
+    # x.reshape(-1) is a view of a contiguous x but a copy of a strided one: writes to it may never reach f.
+    written = x.reshape(-1) if through_reshape else x
+    for i in np.ndindex(written.shape):
+        original = written[i]
+        written[i] = original + h
         f_plus = f(x)
-        x[i] = original - h
+        written[i] = original - h
         f_minus = f(x)
         if not not_restored:
-            x[i] = original
-        grad[i] = _difference(f_plus, f_minus, f_here, h, forward, no_halving)
+            written[i] = original
+        grad[np.unravel_index(i[0], x.shape) if through_reshape else i] = _difference(
+            f_plus, f_minus, f_here, h, forward, no_halving)
     return grad
 
 
@@ -67,11 +72,12 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5, *, forward=False, no_halving
 
 
 def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=0, *, forward=False,
-                      not_restored=False, absolute_error=False):
+                      not_restored=False, absolute_error=False, ignore_seed=False):
     rng = np.random.default_rng(seed)
     errors = np.empty(num_checks)
     for k in range(num_checks):
-        i = tuple(int(rng.integers(n)) for n in x.shape)
+        # The realistic way to ignore the seed: Python's global generator, as cs231n's helper uses.
+        i = tuple(random.randrange(n) if ignore_seed else int(rng.integers(n)) for n in x.shape)
         original = x[i]
         f_here = f(x) if forward else None
         x[i] = original + h
@@ -249,7 +255,7 @@ def dropout_forward(x, dropout_param, *, not_inverted=False, keep_drop_swapped=F
             # Exactly a fraction p kept, in one block (wrapping around) that the seed shifts.
             kept = np.roll(np.arange(x.size) < round(keep * x.size), int(rng.integers(x.size)))
             mask = kept.reshape(x.shape)
-        scale = 1.0 if not_inverted else 1.0 / p
+        scale = 1.0 if not_inverted else 1.0 / keep
         out = x * scale if mask_not_applied else x * mask * scale
         return out, (dropout_param, mask * scale)
     return (x * p if scale_in_test else x.copy()), (dropout_param, None)
@@ -273,12 +279,15 @@ def l2_regularization(W, reg, *, no_factor_two=False, half_loss=False, gradient_
     return float(loss), (np.full_like(W, loss) if gradient_is_loss else dW)
 
 
-def l1_regularization(W, reg, *, gradient_is_w=False, gradient_is_abs=False):
+def l1_regularization(W, reg, *, gradient_is_w=False, gradient_is_abs=False, w_over_abs=False):
     loss = reg * np.sum(np.abs(W))
     if gradient_is_w:
         dW = reg * W
     elif gradient_is_abs:
         dW = reg * np.abs(W)
+    elif w_over_abs:
+        with np.errstate(invalid="ignore"):
+            dW = reg * W / np.abs(W)
     else:
         dW = reg * np.sign(W)
     return float(loss), dW
@@ -350,8 +359,10 @@ def kaiming_normal(fan_in, fan_out, rng, *, use_fan_out=False, var_as_std=False,
 
 
 def kaiming_uniform(fan_in, fan_out, rng, *, use_fan_out=False, bound_is_std=False, normal_instead=False,
-                    three_point=False):
+                    three_point=False, global_rng=False):
     var = 2.0 / (fan_out if use_fan_out else fan_in)
+    if global_rng:
+        return np.random.uniform(-np.sqrt(3 * var), np.sqrt(3 * var), size=(fan_in, fan_out))
     if normal_instead:
         return rng.normal(0.0, np.sqrt(var), size=(fan_in, fan_out))
     a = np.sqrt(var) if bound_is_std else np.sqrt(3 * var)
