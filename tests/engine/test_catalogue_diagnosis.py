@@ -154,3 +154,11 @@ def test_end_to_end_through_the_cli(e2e_results, mistake_id):
         else:
             assert got == pytest.approx(most), (function, [t for t in result["tests"] if t["status"] != "passed"])
     assert mistake.text() in {t["diagnosis"] for t in result["tests"]}
+
+
+@pytest.mark.parametrize("mistake", ENTRIES, ids=[m.id for m in ENTRIES])
+def test_every_failing_test_of_a_variant_names_a_mistake(mistake):
+    """Not only the one that names it: every test a catalogued variant fails says a name."""
+    results = _variant_verdicts(mistake.id)
+    unnamed = [name for name, passed, d in results if not passed and not d]
+    assert not unnamed, f"{mistake.id}: failing tests without a name: {unnamed}"
