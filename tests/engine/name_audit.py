@@ -23,7 +23,7 @@ if str(HERE) not in sys.path:
 from autograder import checks, submission  # noqa: E402
 from autograder.checks import framework  # noqa: E402
 from autograder.sandbox.inside import compare  # noqa: E402
-from engine_support import WRONG, compose, submission_files  # noqa: E402
+from engine_support import WRONG, compose, meta, submission_files  # noqa: E402
 
 
 @contextlib.contextmanager
@@ -55,7 +55,6 @@ def implementations(assignment: str):
     """(label, function under test, functions) for every bank entry and catalogued variant."""
     reference = references(assignment)
     for path in submission_files(WRONG / assignment):
-        from engine_support import meta
         yield f"bank {path.relative_to(WRONG)}", meta(path)["breaks"], {**reference, **bank_functions(path)}
     for function in checks.functions(assignment):
         for mistake, wrong in framework.variant_functions(reference, function):
