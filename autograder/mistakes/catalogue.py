@@ -302,8 +302,8 @@ def _state_not_carried() -> tuple[Mistake, ...]:
                 function, f"{function.replace('_', '-')}-forgets-{name}",
                 f"does not carry {_quoted(forgotten)} between calls",
                 f"the steps behave as if {_quoted(forgotten)} started from "
-                f"{'its initial value' if len(forgotten) == 1 else 'their initial values'} ({_initial(function, forgotten)}) "
-                f"at every call"
+                f"{'its initial value' if len(forgotten) == 1 else 'their initial values'} "
+                f"({_initial(function, forgotten)}) at every call"
                 f"{' (' + effects + ')' if effects else ''}; store the updated value in config before returning "
                 f"and start the next call from it (kept in a local variable, or reset on entry, it is lost)",
                 {"forget": forgotten}))

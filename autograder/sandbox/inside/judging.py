@@ -25,7 +25,8 @@ import math
 
 import numpy as np
 
-from .compare import Unjudgeable, WrongShape, as_array, first_difference, max_relative_error, pick, relative_errors, require
+from .compare import (Unjudgeable, WrongShape, as_array, first_difference, max_relative_error, pick, relative_errors,
+                      require)
 
 # A returned error "is" the error at some coordinate when it agrees to this relative tolerance.
 MEMBERSHIP_RTOL = 1e-3
