@@ -39,7 +39,7 @@ def entry(assignment: str, path: Path, settings: dict) -> tuple[str, str] | None
     (such a submission is always graded: grading says why it failed)."""
     try:
         file = submission.locate(Path(path), assignment)
-        data = submission.read_bounded(file)   # never more than a submission may be: stat first
+        data = submission.read_bounded(file, links_within=file.parent)   # stat first, no link out of its folder
     except (submission.SubmissionError, OSError):
         return None
     name = submission.student_of(file, assignment)

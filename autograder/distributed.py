@@ -26,7 +26,7 @@ def _payload(assignment: str, path: Path) -> dict | None:
     """What a worker needs to grade ``path`` without seeing our disk, or None if it cannot be read."""
     try:
         file = submission.locate(Path(path), assignment)
-        data = submission.read_bounded(file)   # checked for size before a byte is read
+        data = submission.read_bounded(file, links_within=file.parent)   # stat first, no link out of its folder
     except (submission.SubmissionError, OSError):
         return None
     return {"student": submission.student_of(file, assignment), "filename": file.name, "data": data,

@@ -11,6 +11,7 @@ is not done here but inside the sandbox (``autograder.sandbox.inside.sources``).
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 import stat
 from pathlib import Path
@@ -115,23 +116,58 @@ def student_of(path: Path, assignment: str) -> str:
     return Path(path).stem
 
 
-def read_bounded(file: Path, limit: int = MAX_SUBMISSION_BYTES) -> bytes:
-    """The bytes of ``file``, refusing it before reading when it is larger than ``limit``.
+def _size(n: int) -> str:
+    return f"{n} bytes ({n / 2**20:.1f} MiB)"
 
-    Type and size are checked again on the open descriptor, so a file swapped
-    after ``locate`` cannot make us read a device, a pipe or a huge file.
+
+def _opened_inside(fd: int, folder: Path) -> bool:
+    """Is the file open on ``fd`` inside ``folder``? Asked of the descriptor itself (Linux's
+    /proc/self/fd), so a path swapped between the check and the open cannot lead out; where the
+    system cannot say, the resolved path checked before the open stands."""
+    try:
+        opened = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return True
+    return _inside(Path(opened), Path(os.path.realpath(folder)))
+
+
+def read_bounded(file: Path, limit: int = MAX_SUBMISSION_BYTES, *, links_within: Path | None = None) -> bytes:
+    """The bytes of the regular file ``file``, never more than ``limit`` of them.
+
+    The one reader of files a student chose (the grader's and the intake's). Before a byte is
+    read, on the open descriptor (so a file swapped after it was chosen cannot make us read a
+    device, a pipe or a huge file): it must be a regular file of at most ``limit`` bytes by
+    ``fstat``; bytes beyond ``limit`` that appear while reading are refused too.
+    Symbolic links: with ``links_within=None`` none is followed (``O_NOFOLLOW``); with a folder,
+    a link is followed only to a file whose real location is inside that folder, checked on the
+    resolved path before the open and on the opened descriptor after it.
+    Raises SubmissionError saying why.
     """
+    file = Path(file)
+    name = repr(file.name)
+    outside = SubmissionError(f"{name} is a symbolic link to a file outside the submission's folder; "
+                              f"submit the file itself")
+    target = file
+    if links_within is not None:
+        target = Path(os.path.realpath(file))
+        if not _inside(target, Path(os.path.realpath(links_within))):
+            raise outside
+    flags = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+             | getattr(os, "O_NOCTTY", 0))
     try:
-        fd = os.open(os.path.realpath(file), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        fd = os.open(target, flags)
     except OSError as exc:
-        raise SubmissionError(f"cannot read {file.name!r}: {exc.strerror}") from None
+        if exc.errno == errno.ELOOP:
+            raise SubmissionError(f"{name} is a symbolic link; it was not followed") from None
+        raise SubmissionError(f"cannot read {name}: {exc.strerror}") from None
     try:
+        if links_within is not None and not _opened_inside(fd, links_within):
+            raise outside
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise SubmissionError(f"{file.name!r} is not a regular file")
+            raise SubmissionError(f"{name} is not a regular file")
         if info.st_size > limit:
-            raise SubmissionError(f"{file.name!r} is {info.st_size / 2**20:.0f} MB; submissions are limited to "
-                                  f"{limit / 2**20:.0f} MB")
+            raise SubmissionError(f"{name} is {_size(info.st_size)}; submissions are limited to {_size(limit)}")
         chunks, total = [], 0
         while total <= limit:
             chunk = os.read(fd, min(1 << 20, limit + 1 - total))
@@ -139,11 +175,11 @@ def read_bounded(file: Path, limit: int = MAX_SUBMISSION_BYTES) -> bytes:
                 break
             chunks.append(chunk)
             total += len(chunk)
-        if total > limit:   # the file grew after the check
-            raise SubmissionError(f"{file.name!r} is larger than {limit / 2**20:.0f} MB")
+        if total > limit:
+            raise SubmissionError(f"{name} grew beyond {_size(limit)} while it was read")
         return b"".join(chunks)
     except OSError as exc:
-        raise SubmissionError(f"cannot read {file.name!r}: {exc.strerror}") from None
+        raise SubmissionError(f"cannot read {name}: {exc.strerror}") from None
     finally:
         os.close(fd)
 
@@ -151,7 +187,7 @@ def read_bounded(file: Path, limit: int = MAX_SUBMISSION_BYTES) -> bytes:
 def load(path: Path, assignment: str) -> Submission:
     file = locate(Path(path), assignment)
     student = student_of(file, assignment)
-    data = read_bounded(file)
+    data = read_bounded(file, links_within=file.parent)   # locate's folder: the file's own
     if file.suffix == ".ipynb":
         return Submission(file, student, student, "notebook", data, "__main__")
     return Submission(file, student, student, "python", data, "submission")

@@ -11,8 +11,7 @@ import numpy as np
 
 from autograder.checks.framework import Case, Output, Tolerance, matches_reference, split_points
 from autograder.references import optimizers as reference
-
-UPDATE_RULES = ("sgd", "sgd_momentum", "nesterov_momentum", "adagrad", "rmsprop", "adam", "adamw")
+from autograder.references.optimizers import UPDATE_RULES
 SCHEDULES = ("step_decay", "cosine_decay", "linear_decay", "inverse_sqrt_decay", "linear_warmup")
 FUNCTIONS = UPDATE_RULES + SCHEDULES
 POINTS = {name: 10.0 for name in UPDATE_RULES} | {name: 4.0 for name in SCHEDULES}

@@ -174,12 +174,12 @@ def _kept_output(output) -> dict | None:
 
 def saved_code_cells(path: Path) -> list[tuple[str, list] | None]:
     """Per cell of the submitted notebook: (source, the outputs the feedback may show) of a code
-    cell, None for any other. Read bounded (``intake.read_bounded``); unreadable gives []."""
-    from autograder.course import intake
+    cell, None for any other. Read bounded (``submission.read_bounded``, no link followed); unreadable gives []."""
+    from autograder import submission
 
     try:
-        nb = json.loads(intake.read_bounded(Path(path)).decode("utf-8"))
-    except (OSError, ValueError, intake.IntakeError):
+        nb = json.loads(submission.read_bounded(Path(path)).decode("utf-8"))
+    except (ValueError, submission.SubmissionError):
         return []
     cells = nb.get("cells") if isinstance(nb, dict) else None
     if not isinstance(cells, list):

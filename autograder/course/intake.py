@@ -15,8 +15,9 @@ the gradebook import then read:
 
 The collected ``submitted/`` folder is never modified. Every read is bounded:
 entries are ``lstat``-ed and symbolic links are never followed, a file is
-opened with ``O_NOFOLLOW`` and read only when its size is under
-``MAX_SUBMISSION_BYTES``, and a folder with more than ``MAX_ENTRIES`` entries
+read by the grader's own bounded reader (``submission.read_bounded``: ``O_NOFOLLOW``, regular
+files only, no more than the grader's ``MAX_SUBMISSION_BYTES`` by ``fstat`` before a byte is
+read), and a folder with more than ``MAX_ENTRIES`` entries
 is not listed further.
 """
 
@@ -32,8 +33,6 @@ from pathlib import Path
 
 from autograder import submission
 
-# The grader's own size limit, so intake never passes on a file the grader would refuse.
-MAX_SUBMISSION_BYTES = submission.MAX_SUBMISSION_BYTES
 MAX_ENTRIES = 200
 MAX_TIMESTAMP_BYTES = 200
 INTAKE_FOLDER = "intake"
@@ -79,31 +78,6 @@ def _listing(folder: Path) -> tuple[list[os.DirEntry], list[str]]:
                 break
             entries.append(entry)
     return sorted(entries, key=lambda e: e.name), findings
-
-
-def read_bounded(path: Path, limit: int = MAX_SUBMISSION_BYTES) -> bytes:
-    """The bytes of a regular file, never following a symbolic link, refusing one larger than ``limit``."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise IntakeError(f"{path.name} is not a regular file")
-        if info.st_size > limit:
-            raise IntakeError(f"{path.name} is {info.st_size} bytes; submissions are limited to {limit} bytes "
-                              f"({limit / 2**20:g} MiB)")
-        chunks, remaining = [], limit + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        data = b"".join(chunks)
-        if len(data) > limit:
-            raise IntakeError(f"{path.name} grew beyond {limit} bytes while it was read")
-        return data
-    finally:
-        os.close(fd)
 
 
 def decode(data: bytes, name: str) -> tuple[str, list[str]]:
@@ -214,10 +188,9 @@ def inspect(folder: Path, assignment: str, released: frozenset[str] = frozenset(
 
     intake.chosen = chosen
     try:
-        data = read_bounded(chosen)
-    except (OSError, IntakeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        intake.error = f"cannot read '{chosen.name}': {reason}"
+        data = submission.read_bounded(chosen)
+    except submission.SubmissionError as exc:
+        intake.error = str(exc)
         return intake
     intake.text, notes = decode(data, f"'{chosen.name}'")
     intake.findings.extend(notes)
@@ -229,8 +202,9 @@ def inspect(folder: Path, assignment: str, released: frozenset[str] = frozenset(
     stamp = folder / "timestamp.txt"
     try:
         if stat.S_ISREG(os.lstat(stamp).st_mode):
-            intake.timestamp = read_bounded(stamp, MAX_TIMESTAMP_BYTES).decode("utf-8", errors="replace").strip()
-    except (OSError, IntakeError):
+            intake.timestamp = submission.read_bounded(stamp, MAX_TIMESTAMP_BYTES).decode(
+                "utf-8", errors="replace").strip()
+    except (OSError, submission.SubmissionError):
         pass
     return intake
 

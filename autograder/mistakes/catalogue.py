@@ -58,6 +58,10 @@ CATALOGUE: tuple[Mistake, ...] = (
             "a layer may return a view of its input (a reshape or a transpose) or reuse one output array, so the call "
             "f(x - h) overwrites the array you kept and the difference is zero; keep a copy: "
             "np.array(f(x), copy=True) or f(x).copy()", {"no_copy": True}),
+    Mistake("eval_numerical_gradient", "x-perturbed-through-a-copy", "x perturbed through a reshaped copy",
+            "x.reshape(-1) (like x.ravel()) is a view of a contiguous x but a copy of a non-contiguous one, so your "
+            "writes never reach the x that f reads and every difference is 0; write to x itself, e.g. "
+            "for i in np.ndindex(x.shape): x[i] = ...", {"through_reshape": True}),
     Mistake("eval_numerical_gradient_array", "forward-difference-array", "forward instead of centred differences",
             "(f(x+h) - f(x)) / h has error O(h); use (f(x+h) - f(x-h)) / 2h", {"forward": True}),
     Mistake("eval_numerical_gradient_array", "ignores-df", "upstream gradient df ignored",
@@ -75,12 +79,12 @@ CATALOGUE: tuple[Mistake, ...] = (
             "coordinate num_checks times tests one entry of the gradient", {"repeat_coordinate": True}),
     Mistake("grad_check_sparse", "sparse-x-not-restored", "x not restored",
             "after evaluating f at x ± h, put the original value back", {"not_restored": True}),
+    Mistake("grad_check_sparse", "sparse-ignores-seed", "seed ignored",
+            "draw the coordinates from np.random.default_rng(seed), not from Python's random or NumPy's global "
+            "generator, so the same seed checks the same coordinates", {"ignore_seed": True}),
     # --------------------------------------------------------------- optimizers
     Mistake("sgd", "sgd-ascent", "gradient ascent",
             "the step goes against the gradient: w - learning_rate * dw", {"ascent": True}),
-    Mistake("sgd_momentum", "velocity-not-stored", "velocity not stored",
-            "save the new velocity in config['velocity'] so the next step can build on it; "
-            "without it momentum is plain SGD", {"forget_velocity": True}),
     Mistake("sgd_momentum", "momentum-dampened", "velocity as a moving average",
             "v = momentum * v + dw (or v = momentum * v - lr * dw), not momentum * v + (1 - momentum) * dw",
             {"dampened": True}),
@@ -89,15 +93,11 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake("nesterov_momentum", "nesterov-as-momentum", "Nesterov done as plain momentum",
             "in the look-ahead variables the update is w - mu * v_old + (1 + mu) * v_new, not w + v_new",
             {"plain_momentum": True}),
-    Mistake("nesterov_momentum", "nesterov-velocity-not-stored", "velocity not stored",
-            "save v_new in config['velocity']", {"forget_velocity": True}),
     Mistake("nesterov_momentum", "nesterov-sign", "sign error in the look-ahead correction",
             "the update is w - mu * v_old + (1 + mu) * v_new", {"sign_error": True}),
     Mistake("adagrad", "adagrad-eps-inside-sqrt", "epsilon inside the square root",
             "divide by sqrt(cache) + epsilon, not sqrt(cache + epsilon): with small gradients the two differ hugely",
             {"eps_inside_sqrt": True}),
-    Mistake("adagrad", "adagrad-cache-not-stored", "cache not stored",
-            "accumulate the squared gradients across calls in config['cache']", {"forget_cache": True}),
     Mistake("adagrad", "adagrad-no-sqrt", "square root missing",
             "scale by 1 / (sqrt(cache) + epsilon), not 1 / cache", {"no_sqrt": True}),
     Mistake("rmsprop", "rmsprop-like-adagrad", "RMSProp accumulating like AdaGrad",
@@ -107,8 +107,6 @@ CATALOGUE: tuple[Mistake, ...] = (
             "divide by sqrt(cache) + epsilon, not sqrt(cache + epsilon)", {"eps_inside_sqrt": True}),
     Mistake("rmsprop", "rmsprop-decay-swapped", "decay rate on the wrong term",
             "cache = decay_rate * cache + (1 - decay_rate) * dw**2", {"decay_swapped": True}),
-    Mistake("rmsprop", "rmsprop-cache-not-stored", "cache not stored",
-            "save the new cache in config['cache']", {"forget_cache": True}),
     Mistake("adam", "adam-no-bias-correction", "Adam without bias correction",
             "m and v start at zero, so divide them by (1 - beta1**t) and (1 - beta2**t); "
             "without it the first steps are far too LARGE, about 3x with the default betas (step 1 moves "
@@ -119,14 +117,8 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake("adam", "adam-t-after-use", "t incremented after it is used",
             "increment t before the bias correction, so the first step uses t = 1 (t = 0 divides by zero)",
             {"increment_after_use": True}),
-    Mistake("adam", "adam-t-not-stored", "t not stored",
-            "save the incremented t in config['t'], otherwise the bias correction stays at its first-step value",
-            {"forget_t": True}),
     Mistake("adam", "adam-betas-swapped", "beta1 and beta2 swapped",
             "beta1 (0.9) averages the gradient, beta2 (0.999) averages its square", {"betas_swapped": True}),
-    Mistake("adam", "adam-state-not-stored", "Adam state (m, v, t) not stored",
-            "keep m, v and t in config between calls; kept in local variables, every call is the first step again "
-            "(m and v start from zero, t = 1)", {"forget_state": True}),
     Mistake("adam", "adam-t-starts-at-one", "t starting at 1 (an older course template)",
             "some older templates set config['t'] = 1 and increment before use, so the first step uses t = 2; "
             "this course starts from t = 0 and increments before use, so the first step uses t = 1",
@@ -149,9 +141,6 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake("adamw", "adamw-no-decay", "weight decay ignored",
             "read weight_decay from config (default 1e-2) and shrink w by (1 - learning_rate * weight_decay) "
             "at every step", {"no_decay": True}),
-    Mistake("adamw", "adamw-state-not-stored", "Adam state (m, v, t) not stored",
-            "keep m, v and t in config between calls; kept in local variables, every call is the first Adam step "
-            "again (m and v start from zero, t = 1)", {"forget_state": True}),
     Mistake("step_decay", "step-decay-no-floor", "continuous instead of step decay",
             "use integer division epoch // every: the rate drops in steps", {"no_floor": True}),
     Mistake("step_decay", "step-decay-off-by-one", "drop one epoch early",
@@ -201,6 +190,9 @@ CATALOGUE: tuple[Mistake, ...] = (
             "the derivative of |w| is sign(w), so dW = reg * sign(W)", {"gradient_is_w": True}),
     Mistake("l1_regularization", "l1-gradient-abs", "L1 gradient taken as |W|",
             "the derivative of |w| is sign(w), so dW = reg * sign(W)", {"gradient_is_abs": True}),
+    Mistake("l1_regularization", "l1-gradient-nan-at-zero", "L1 gradient as W / |W|",
+            "W / |W| is sign(W) except where W == 0, where it is 0 / 0 = NaN; np.sign(W) is 0 there, a valid "
+            "subgradient", {"w_over_abs": True}),
     Mistake("elastic_net", "elastic-beta-on-l1", "beta on the wrong term",
             "loss = reg * sum(beta * W**2 + |W|): beta weighs the squared term", {"beta_on_l1": True}),
     Mistake("elastic_net", "elastic-no-factor-two", "gradient missing the factor 2",
@@ -249,6 +241,8 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake("kaiming_uniform", "kaiming-uniform-discrete", "draws from a discrete distribution",
             "W takes only a few values (a uniform draw almost never repeats one); matching the mean, variance "
             "and range is not enough: draw from rng.uniform(-a, a, size)", {"three_point": True}),
+    Mistake("kaiming_uniform", "kaiming-uniform-global-rng", "global NumPy RNG instead of rng",
+            "draw from the rng argument (rng.uniform), so results are reproducible", {"global_rng": True}),
     Mistake("orthogonal", "orthogonal-gaussian", "Gaussian instead of orthogonal",
             "orthonormalise a Gaussian matrix with np.linalg.qr", {"gaussian_only": True}),
     Mistake("orthogonal", "orthogonal-transposed", "transposed",
@@ -259,14 +253,81 @@ CATALOGUE: tuple[Mistake, ...] = (
 )
 
 
-def _hyperparameters(function: str) -> dict:
-    """The numeric defaults the reference fills into an empty config (the one place they are written)."""
+def _first_config(function: str) -> dict:
+    """The config the reference returns from one call with an empty config: its defaults
+    (the one place they are written) and the state it keeps for the next call."""
     import numpy as np
 
     from autograder.references import optimizers
 
     _, config = getattr(optimizers, function)(np.zeros(2), np.zeros(2), {})
-    return {k: float(v) for k, v in config.items() if isinstance(v, float)}
+    return config
+
+
+def _hyperparameters(function: str) -> dict:
+    """The numeric defaults the reference fills into an empty config."""
+    return {k: float(v) for k, v in _first_config(function).items() if isinstance(v, float)}
+
+
+def state_keys(function: str) -> tuple[str, ...]:
+    """What an update rule carries from one call to the next in config (arrays such as the
+    velocity or the moments, and counters such as Adam's t), in the reference's order."""
+    return tuple(k for k, v in _first_config(function).items() if not isinstance(v, float))
+
+
+# What losing each piece of state does to the steps, for the explanation.
+_WITHOUT_STATE = {
+    "velocity": "momentum never builds up: every step is a plain gradient step",
+    "cache": "dw is divided by a multiple of |dw| itself, so every step has about the same size whatever the history",
+    "m": "m holds only the current gradient, not an average over the steps",
+    "v": "v holds only the current squared gradient, not an average over the steps",
+    "t": "the bias correction stays at its first-step value",
+}
+
+
+def _initial(function: str, keys) -> str:
+    """The initial values of ``keys`` in words: arrays start at zeros, counters at 0."""
+    counters = [k for k in keys if not hasattr(_first_config(function)[k], "shape")]
+    return ", ".join((["zeros"] if len(counters) < len(keys) else []) + [f"0 for {k}" if len(keys) > 1 else "0"
+                                                                         for k in counters])
+
+
+def _quoted(keys) -> str:
+    names = [f"config['{k}']" for k in keys]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _update_rules() -> tuple[str, ...]:
+    from autograder.references.optimizers import UPDATE_RULES
+
+    return UPDATE_RULES
+
+
+def _state_not_carried() -> tuple[Mistake, ...]:
+    """'does not carry config[key] between calls' for every piece of state of every update rule
+    (and for all of a rule's state at once, when it has more than one): the rule run with that
+    state dropped from config before every call, as a rule that keeps it in a local variable,
+    or resets it on entry, behaves."""
+    found = []
+    for function in _update_rules():
+        keys = state_keys(function)
+        for forgotten in [(k,) for k in keys] + ([keys] if len(keys) > 1 else []):
+            name = forgotten[0] if len(forgotten) == 1 else "state"
+            effects = "; ".join(_WITHOUT_STATE[k] for k in forgotten if k in _WITHOUT_STATE)
+            found.append(Mistake(
+                function, f"{function.replace('_', '-')}-forgets-{name}",
+                f"does not carry {_quoted(forgotten)} between calls",
+                f"the steps behave as if {_quoted(forgotten)} started from "
+                f"{'its initial value' if len(forgotten) == 1 else 'their initial values'} "
+                f"({_initial(function, forgotten)}) at every call"
+                f"{' (' + effects + ')' if effects else ''}; store the updated value in config before returning "
+                f"and start the next call from it (kept in a local variable, or reset on entry, it is lost)",
+                {"forget": forgotten}))
+    return tuple(found)
+
+
+# Epsilons hard-coded in the wild: none at all, and Keras's default. (The course's default is added per rule.)
+_FIXED_EPSILONS = (0.0, 1e-7)
 
 
 def _ignored_hyperparameters() -> tuple[Mistake, ...]:
@@ -275,16 +336,18 @@ def _ignored_hyperparameters() -> tuple[Mistake, ...]:
     matters and another constant would not (a hard-coded epsilon = 1e-7 looks like 1e-8
     next to epsilon = 0.3)."""
     found = []
-    for function in ("sgd", "sgd_momentum", "nesterov_momentum", "adagrad", "rmsprop", "adam", "adamw"):
+    for function in _update_rules():
         for key, default in _hyperparameters(function).items():
             if key == "epsilon":
-                # Left out, or fixed at a tiny constant such as the default: the two give the same
-                # steps wherever the case's epsilon dominates, so they are one mistake.
-                found.append(Mistake(
-                    function, f"{function.replace('_', '-')}-ignores-epsilon", "epsilon left out or ignored",
-                    "this case sets config['epsilon'] large enough to change the steps, but the step behaves as "
-                    "without epsilon (or with a fixed tiny one such as 1e-8 or 1e-7); divide by "
-                    "sqrt(...) + config['epsilon']", {"pin": {key: 0.0}}))
+                # Left out, or fixed at a tiny constant such as the default or Keras's 1e-7: one mistake,
+                # one text; the three differ only where the case's epsilon is itself tiny.
+                for fixed in _FIXED_EPSILONS + (default,):
+                    found.append(Mistake(
+                        function, f"{function.replace('_', '-')}-ignores-epsilon"
+                                  + (f"-fixed-at-{fixed:g}" if fixed else ""), "epsilon left out or ignored",
+                        "this case sets config['epsilon'] large enough to change the steps, but the step behaves as "
+                        "without epsilon (or with a fixed tiny one such as 1e-8 or 1e-7); divide by "
+                        "sqrt(...) + config['epsilon']", {"pin": {key: fixed}}))
                 continue
             found.append(Mistake(
                 function, f"{function.replace('_', '-')}-ignores-{key.replace('_', '-')}",
@@ -296,7 +359,7 @@ def _ignored_hyperparameters() -> tuple[Mistake, ...]:
     return tuple(found)
 
 
-CATALOGUE = CATALOGUE + _ignored_hyperparameters()
+CATALOGUE = CATALOGUE + _ignored_hyperparameters() + _state_not_carried()
 
 
 def by_id(mistake_id: str) -> Mistake:

@@ -8,8 +8,8 @@ catalogue entry and, at most, one new knob here.
 
 from __future__ import annotations
 
-import functools
 import math
+import random
 
 import numpy as np
 
@@ -36,23 +36,26 @@ def _difference(f_plus, f_minus, f_here, h, forward, no_halving):
 
 
 def eval_numerical_gradient(f, x, *positional, h=1e-5, forward=False, no_halving=False, not_restored=False,
-                            verbose_first=False, repeats=1):
+                            verbose_first=False, repeats=1, through_reshape=False):
     # cs231n's (f, x, verbose=True, h=...): an h passed positionally lands in verbose.
     if positional and not verbose_first:
         h = positional[0]
     grad = np.zeros(x.shape, dtype=np.float64)
     f_here = f(x) if forward else None
-    for i in np.ndindex(x.shape):
-        original = x[i]
+    # x.reshape(-1) is a view of a contiguous x but a copy of a strided one: writes to it may never reach f.
+    written = x.reshape(-1) if through_reshape else x
+    for i in np.ndindex(written.shape):
+        original = written[i]
         for _ in range(repeats):
-            x[i] = original + h
+            written[i] = original + h
             f_plus = f(x)
-            x[i] = original - h
+            written[i] = original - h
             # A forward difference never evaluates f at x - h.
             f_minus = None if forward else f(x)
         if not not_restored:
-            x[i] = original
-        grad[i] = _difference(f_plus, f_minus, f_here, h, forward, no_halving)
+            written[i] = original
+        grad[np.unravel_index(i[0], x.shape) if through_reshape else i] = _difference(
+            f_plus, f_minus, f_here, h, forward, no_halving)
     return grad
 
 
@@ -75,13 +78,18 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5, *, forward=False, no_halving
 
 
 def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=0, *, forward=False,
-                      not_restored=False, absolute_error=False, repeat_coordinate=False):
+                      not_restored=False, absolute_error=False, repeat_coordinate=False, ignore_seed=False):
     rng = np.random.default_rng(seed)
     errors = np.empty(num_checks)
-    i = tuple(int(rng.integers(n)) for n in x.shape)
+
+    def draw():
+        # The realistic way to ignore the seed: Python's global generator, as cs231n's helper uses.
+        return tuple(random.randrange(n) if ignore_seed else int(rng.integers(n)) for n in x.shape)
+
+    i = draw()
     for k in range(num_checks):
         if not repeat_coordinate and k:
-            i = tuple(int(rng.integers(n)) for n in x.shape)
+            i = draw()
         original = x[i]
         f_here = f(x) if forward else None
         x[i] = original + h
@@ -99,36 +107,40 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=0, *, for
 
 # ---------------------------------------------------------------- optimizers --
 
-def _defaults(config, pin, **defaults):
-    """config with its defaults filled; ``pin`` ({key: value}, the knob of every update rule)
-    overrides the caller's values, as a rule with those hyperparameters hard-coded does."""
+def _defaults(config, pin, forget, **defaults):
+    """config with its defaults filled. The two knobs every update rule has: ``pin`` ({key: value})
+    overrides the caller's values, as a rule with those hyperparameters hard-coded does; ``forget``
+    (state keys) drops what the previous call stored, as a rule that keeps that state in a local
+    variable (or resets it on entry) does, so it starts from its initial value at every call."""
     config = {} if config is None else config
+    for key in forget or ():
+        config.pop(key, None)
     config.update(pin or {})
     for key, value in defaults.items():
         config.setdefault(key, value)
     return config
 
 
-def sgd(w, dw, config=None, *, pin=None, ascent=False):
-    config = _defaults(config, pin, learning_rate=1e-2)
+def sgd(w, dw, config=None, *, pin=None, forget=(), ascent=False):
+    config = _defaults(config, pin, forget, learning_rate=1e-2)
     lr = config["learning_rate"]
     return (w + lr * dw if ascent else w - lr * dw), config
 
 
-def sgd_momentum(w, dw, config=None, *, pin=None, forget_velocity=False, dampened=False, ascent=False):
-    config = _defaults(config, pin, learning_rate=1e-2, momentum=0.9)
+def sgd_momentum(w, dw, config=None, *, pin=None, forget=(), dampened=False, ascent=False):
+    config = _defaults(config, pin, forget, learning_rate=1e-2, momentum=0.9)
     rho = config["momentum"]
-    v = np.zeros_like(w) if forget_velocity else config.get("velocity", np.zeros_like(w))
+    v = config.get("velocity", np.zeros_like(w))
     v = rho * v + ((1 - rho) * dw if dampened else dw)
     config["velocity"] = v
     step = config["learning_rate"] * v
     return (w + step if ascent else w - step), config
 
 
-def nesterov_momentum(w, dw, config=None, *, pin=None, plain_momentum=False, forget_velocity=False, sign_error=False):
-    config = _defaults(config, pin, learning_rate=1e-2, momentum=0.9)
+def nesterov_momentum(w, dw, config=None, *, pin=None, forget=(), plain_momentum=False, sign_error=False):
+    config = _defaults(config, pin, forget, learning_rate=1e-2, momentum=0.9)
     mu = config["momentum"]
-    v = np.zeros_like(w) if forget_velocity else config.get("velocity", np.zeros_like(w))
+    v = config.get("velocity", np.zeros_like(w))
     v_new = mu * v - config["learning_rate"] * dw
     config["velocity"] = v_new
     if plain_momentum:
@@ -138,9 +150,9 @@ def nesterov_momentum(w, dw, config=None, *, pin=None, plain_momentum=False, for
     return w - mu * v + (1 + mu) * v_new, config
 
 
-def adagrad(w, dw, config=None, *, pin=None, eps_inside_sqrt=False, forget_cache=False, no_sqrt=False):
-    config = _defaults(config, pin, learning_rate=1e-2, epsilon=1e-8)
-    cache = (np.zeros_like(w) if forget_cache else config.get("cache", np.zeros_like(w))) + dw * dw
+def adagrad(w, dw, config=None, *, pin=None, forget=(), eps_inside_sqrt=False, no_sqrt=False):
+    config = _defaults(config, pin, forget, learning_rate=1e-2, epsilon=1e-8)
+    cache = config.get("cache", np.zeros_like(w)) + dw * dw
     config["cache"] = cache
     eps = config["epsilon"]
     if no_sqrt:
@@ -150,11 +162,10 @@ def adagrad(w, dw, config=None, *, pin=None, eps_inside_sqrt=False, forget_cache
     return w - config["learning_rate"] * dw / denominator, config
 
 
-def rmsprop(w, dw, config=None, *, pin=None, like_adagrad=False, eps_inside_sqrt=False, decay_swapped=False,
-            forget_cache=False):
-    config = _defaults(config, pin, learning_rate=1e-2, decay_rate=0.99, epsilon=1e-8)
+def rmsprop(w, dw, config=None, *, pin=None, forget=(), like_adagrad=False, eps_inside_sqrt=False, decay_swapped=False):
+    config = _defaults(config, pin, forget, learning_rate=1e-2, decay_rate=0.99, epsilon=1e-8)
     d = config["decay_rate"]
-    old = np.zeros_like(w) if forget_cache else config.get("cache", np.zeros_like(w))
+    old = config.get("cache", np.zeros_like(w))
     if like_adagrad:
         cache = old + dw * dw
     elif decay_swapped:
@@ -167,13 +178,9 @@ def rmsprop(w, dw, config=None, *, pin=None, like_adagrad=False, eps_inside_sqrt
     return w - config["learning_rate"] * dw / denominator, config
 
 
-def adam(w, dw, config=None, *, pin=None, bias_correction=True, eps_inside_sqrt=False, increment_after_use=False,
-         forget_t=False, betas_swapped=False, forget_state=False, t_starts_at_one=False, efficient_form=False):
-    config = _defaults(config, pin, learning_rate=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-8)
-    if forget_state:
-        # m, v and t kept in local variables: every call is the first step again.
-        for key in ("m", "v", "t"):
-            config.pop(key, None)
+def adam(w, dw, config=None, *, pin=None, forget=(), bias_correction=True, eps_inside_sqrt=False,
+         increment_after_use=False, betas_swapped=False, t_starts_at_one=False, efficient_form=False):
+    config = _defaults(config, pin, forget, learning_rate=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-8)
     config.setdefault("m", np.zeros_like(w))
     config.setdefault("v", np.zeros_like(w))
     config.setdefault("t", 1 if t_starts_at_one else 0)
@@ -181,13 +188,11 @@ def adam(w, dw, config=None, *, pin=None, bias_correction=True, eps_inside_sqrt=
     if betas_swapped:
         b1, b2 = b2, b1
     t = config["t"] if increment_after_use else config["t"] + 1
-    config["t"] = 0 if forget_t else config["t"] + 1
+    config["t"] += 1
     config["m"] = b1 * config["m"] + (1 - b1) * dw
     config["v"] = b2 * config["v"] + (1 - b2) * dw * dw
     m, v = config["m"], config["v"]
     eps = config["epsilon"]
-    if forget_state:
-        del config["m"], config["v"], config["t"]
     if efficient_form:
         # Kingma & Ba's "more efficient" order: the corrections folded into the step size.
         step = config["learning_rate"] * math.sqrt(1 - b2**t) / (1 - b1**t)
@@ -200,15 +205,14 @@ def adam(w, dw, config=None, *, pin=None, bias_correction=True, eps_inside_sqrt=
         return w - config["learning_rate"] * m / denominator, config
 
 
-
 # Bound now: the end-to-end tests rebind ``adam`` to a wrong variant, which must not break adamw too.
 _correct_adam = adam
 
 
-def adamw(w, dw, config=None, *, pin=None, coupled=False, decay_not_scaled=False, decay_after_step=False, no_decay=False,
-          forget_state=False):
-    adam = functools.partial(_correct_adam, forget_state=forget_state)
-    config = _defaults(config, pin, learning_rate=1e-3, weight_decay=1e-2)
+def adamw(w, dw, config=None, *, pin=None, forget=(), coupled=False, decay_not_scaled=False, decay_after_step=False,
+          no_decay=False):
+    adam = _correct_adam
+    config = _defaults(config, pin, forget, learning_rate=1e-3, weight_decay=1e-2)
     lr, wd = config["learning_rate"], config["weight_decay"]
     if no_decay:
         return adam(w, dw, config)
@@ -220,6 +224,7 @@ def adamw(w, dw, config=None, *, pin=None, coupled=False, decay_not_scaled=False
         next_w, config = adam(w, dw, config)
         return next_w * factor, config
     return adam(w * factor, dw, config)
+
 
 def step_decay(lr0, epoch, drop=0.1, every=30, *, no_floor=False, off_by_one=False):
     if no_floor:
@@ -262,7 +267,7 @@ def dropout_forward(x, dropout_param, *, not_inverted=False, keep_drop_swapped=F
             # Exactly a fraction p kept, in one block (wrapping around) that the seed shifts.
             kept = np.roll(np.arange(x.size) < round(keep * x.size), int(rng.integers(x.size)))
             mask = kept.reshape(x.shape)
-        scale = 1.0 if not_inverted else 1.0 / p
+        scale = 1.0 if not_inverted else 1.0 / keep
         out = x * scale if mask_not_applied else x * mask * scale
         return out, (dropout_param, mask * scale)
     return (x * p if scale_in_test else x.copy()), (dropout_param, None)
@@ -286,12 +291,15 @@ def l2_regularization(W, reg, *, no_factor_two=False, half_loss=False, gradient_
     return float(loss), (np.full_like(W, loss) if gradient_is_loss else dW)
 
 
-def l1_regularization(W, reg, *, gradient_is_w=False, gradient_is_abs=False):
+def l1_regularization(W, reg, *, gradient_is_w=False, gradient_is_abs=False, w_over_abs=False):
     loss = reg * np.sum(np.abs(W))
     if gradient_is_w:
         dW = reg * W
     elif gradient_is_abs:
         dW = reg * np.abs(W)
+    elif w_over_abs:
+        with np.errstate(invalid="ignore"):
+            dW = reg * W / np.abs(W)
     else:
         dW = reg * np.sign(W)
     return float(loss), dW
@@ -363,8 +371,10 @@ def kaiming_normal(fan_in, fan_out, rng, *, use_fan_out=False, var_as_std=False,
 
 
 def kaiming_uniform(fan_in, fan_out, rng, *, use_fan_out=False, bound_is_std=False, normal_instead=False,
-                    three_point=False):
+                    three_point=False, global_rng=False):
     var = 2.0 / (fan_out if use_fan_out else fan_in)
+    if global_rng:
+        return np.random.uniform(-np.sqrt(3 * var), np.sqrt(3 * var), size=(fan_in, fan_out))
     if normal_instead:
         return rng.normal(0.0, np.sqrt(var), size=(fan_in, fan_out))
     a = np.sqrt(var) if bound_is_std else np.sqrt(3 * var)

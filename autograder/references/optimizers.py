@@ -13,6 +13,9 @@ import math
 
 import numpy as np
 
+# The update rules, in the order the assignment teaches them (the schedules below are not rules).
+UPDATE_RULES = ("sgd", "sgd_momentum", "nesterov_momentum", "adagrad", "rmsprop", "adam", "adamw")
+
 
 def sgd(w, dw, config=None):
     """Vanilla SGD: w - learning_rate * dw.

@@ -2,13 +2,13 @@
 
 The tests never build the book themselves: `make test` runs `make book` first.
 When the site (or, for the browser tests, Chromium or Playwright) is missing the
-tests skip with the reason, so `pytest` on a fresh clone is not a wall of errors.
+tests skip with the reason, so `pytest` on a fresh clone is not a wall of errors; in strict
+mode (TESTS_STRICT or CI, tests/conftest.py) every skip is a failure.
 """
 from __future__ import annotations
 
 import functools
 import http.server
-import os
 import shutil
 import threading
 from pathlib import Path
@@ -18,22 +18,10 @@ import shared_playwright
 
 from book_site import CHROMIUM, CHROMIUM_ARGS, SITE, is_local_url
 
-# In CI (CI=true, as every CI service sets it) or with BOOK_TESTS_STRICT=1, a missing site,
-# Chromium or Playwright fails the run instead of skipping it.
-STRICT = (os.environ.get("BOOK_TESTS_STRICT", "") not in ("", "0")
-          or os.environ.get("CI", "").lower() in ("true", "1", "yes"))
-
-
-def _skip(reason: str):
-    if STRICT:
-        pytest.fail(f"{reason} (CI or BOOK_TESTS_STRICT is set)", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def site() -> Path:
     if not (SITE / "index.html").is_file():
-        _skip(f"the book is not built ({SITE}/index.html missing): run `make book`")
+        pytest.skip(f"the book is not built ({SITE}/index.html missing): run `make book`")
     return SITE
 
 
@@ -58,15 +46,15 @@ def server(site):
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.is_file() and shutil.which(str(CHROMIUM)) is None:
-        _skip(f"no Chromium at {CHROMIUM} (set BOOK_TEST_CHROMIUM, or install Debian's chromium)")
+        pytest.skip(f"no Chromium at {CHROMIUM} (set BOOK_TEST_CHROMIUM, or install Debian's chromium)")
     try:
         pw = shared_playwright.driver()
     except ImportError as exc:  # pragma: no cover - playwright is a pinned requirement
-        _skip(f"the playwright package is not installed: {exc}")
+        pytest.skip(f"the playwright package is not installed: {exc}")
     try:
         b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
     except Exception as exc:
-        _skip(f"Chromium at {CHROMIUM} does not start under Playwright: {exc}")
+        pytest.skip(f"Chromium at {CHROMIUM} does not start under Playwright: {exc}")
     yield b
     b.close()
 

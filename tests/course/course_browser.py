@@ -1,8 +1,8 @@
 """Headless Debian Chromium (through Playwright) for the course's HTML pages, with no network.
 
-Imported by name (not a conftest). Where Chromium or Playwright is missing the tests skip,
-except under CI (``CI`` set to anything but ``""``/``0``/``false``, or ``BOOK_TESTS_STRICT``),
-where they fail: a CI run must not pass by not looking.
+Imported by name (not a conftest). Where Chromium or Playwright is missing the tests skip with
+the reason; in strict mode (TESTS_STRICT or CI, tests/conftest.py) every skip is a failure: a CI
+run must not pass by not looking.
 """
 from __future__ import annotations
 
@@ -20,17 +20,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def strict() -> bool:
-    flags = (os.environ.get("CI", ""), os.environ.get("BOOK_TESTS_STRICT", ""))
-    return any(flag.strip().lower() not in ("", "0", "false", "no") for flag in flags)
-
-
-def _unavailable(reason: str):
-    if strict():
-        pytest.fail(f"{reason} (CI is set: the browser tests must run)", pytrace=False)
-    pytest.skip(reason)
-
-
 def is_off_machine(url: str) -> bool:
     parts = urlsplit(url)
     if parts.scheme in ("data", "blob", "about", "file", "chrome", "devtools"):
@@ -43,16 +32,16 @@ def offline_page(viewport=(1280, 900)):
     """(page, blocked, errors): every request that would leave the machine is aborted and its URL
     appended to ``blocked``; page errors and console errors go to ``errors``."""
     if not CHROMIUM.is_file() and shutil.which(str(CHROMIUM)) is None:
-        _unavailable(f"no Chromium at {CHROMIUM} (install Debian's chromium, or set BOOK_TEST_CHROMIUM)")
+        pytest.skip(f"no Chromium at {CHROMIUM} (install Debian's chromium, or set BOOK_TEST_CHROMIUM)")
     try:
         pw = shared_playwright.driver()
     except ImportError as exc:
-        _unavailable(f"playwright is not installed: {exc}")
+        pytest.skip(f"playwright is not installed: {exc}")
     # One Playwright driver per session (tests/shared_playwright.py), a browser per page.
     try:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
     except Exception as exc:  # noqa: BLE001 - any launch failure means no browser
-        _unavailable(f"Chromium at {CHROMIUM} does not start under Playwright: {exc}")
+        pytest.skip(f"Chromium at {CHROMIUM} does not start under Playwright: {exc}")
     try:
         context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
                                       service_workers="block")

@@ -22,6 +22,16 @@ WRONG = HERE / "wrong"
 WORKERS = max(2, os.cpu_count() or 1)
 
 
+# Failing tests of bank entries that may say no mistake name: (bank file, test name) -> why.
+UNNAMED_ALLOWED = {
+    ("regularization/dropout_p_as_drop_probability.py", "dropout_forward: independent across units and seeds"):
+        "the case bounds each unit's keep rate, not the overall one: with p read as the drop probability the "
+        "largest gap (0.37) only just crosses its bound (0.361), while the catalogued variant's draws stay inside "
+        "it, so there is nothing to match; the scaling case names the mistake. Naming it here needs an overall "
+        "keep-rate bound in the dropout checks.",
+}
+
+
 def meta(path: Path) -> dict:
     """The `breaks:` and `mistake:` lines a wrong submission declares about itself."""
     text = path.read_text()

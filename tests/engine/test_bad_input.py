@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import shutil
 
 import pytest
@@ -469,7 +470,8 @@ def test_sizes_and_kinds_of_file_are_checked_before_reading(tmp_path):
     huge.parent.mkdir()
     with open(huge, "wb") as handle:
         handle.truncate(1 << 40)          # a terabyte, empty on disk: reading it would never end
-    with pytest.raises(submission.SubmissionError, match="is 1048576 MB; submissions are limited to 20 MB"):
+    too_big = "is 1099511627776 bytes (1048576.0 MiB); submissions are limited to 20971520 bytes (20.0 MiB)"
+    with pytest.raises(submission.SubmissionError, match=re.escape(too_big)):
         submission.load(huge.parent, "optimizers")
 
     fifo = tmp_path / "fifo" / "optimizers.py"

@@ -13,7 +13,7 @@ import pytest
 
 from autograder import checks
 from autograder.mistakes import catalogue
-from engine_support import EXAMPLES, failures, full_marks, meta, per_function, run_cli
+from engine_support import EXAMPLES, _defined, failures, full_marks, meta, per_function, run_cli
 
 EXAMPLE_FILES = sorted(p for p in EXAMPLES.glob("*/*") if p.suffix in (".py", ".ipynb"))
 
@@ -108,3 +108,16 @@ def test_examples_grades_csv_per_assignment(graded_examples):
         rows = list(csv.DictReader((out / assignment / "grades.csv").open()))
         students = {p.stem for p in EXAMPLE_FILES if p.parent.name == assignment}
         assert {r["student"] for r in rows} == students
+
+
+@pytest.mark.parametrize("path", [p for p in WRONG if p.suffix == ".py"],
+                         ids=_ids(p for p in WRONG if p.suffix == ".py"))
+def test_a_wrong_example_is_the_correct_one_with_one_function_changed(path):
+    """The examples stay whole files, because `make` grades them as a reader would hand them in
+    (`grade-examples` reads each file as it is; a one-function file would lose every other
+    function's points). So that they cannot drift from the one correct solution the bank builds
+    on, every function but the broken one is alice_correct.py's, character for character."""
+    base = dict(_defined((path.parent / "alice_correct.py").read_text()))
+    mine = dict(_defined(path.read_text()))
+    assert set(mine) == set(base)
+    assert [name for name in base if mine[name] != base[name]] == [meta(path)["breaks"]]

@@ -87,3 +87,51 @@ def test_an_input_changed_in_place_is_named_even_when_the_outputs_are_right():
     untouched = {"v": EXPECTED, "untouched": {"given": {"dout": given[None]}, "after": {"dout": given[None].copy()}}}
     tree, arrays = compare.encode_outputs(untouched)
     assert judging.judge(_entry(EXPECTED), compare.decode_outputs(tree, arrays), {}, variants=[]).passed
+
+
+def test_an_output_of_another_shape_is_named_a_wrong_shape():
+    ids, verdict = _named(EXPECTED.reshape(-1))
+    assert ids == ["wrong-shape"]
+    assert verdict.mistakes[0][1].startswith("wrong shape: the output has shape (6,), expected (2, 3)")
+    # The reverse shape with other values is not "transposed" (that needs the transpose's values), but is said.
+    ids, verdict = _named(np.ones((3, 2)))
+    assert ids == ["wrong-shape"] and "the expected shape reversed" in verdict.mistakes[0][1]
+
+
+def _penalty_entry():
+    return {"kind": "stats", "family": "penalty_numerical", "params": {},
+            "stats": [{"id": "dW_error", "label": "the error of dW", "lo": 0.0, "hi": 1e-5, "expect": "tiny"}],
+            "error_stat": "dW_error"}
+
+
+def _penalty_outputs(W, dW, h=1e-5):
+    """What penalty_and_gradient reports for the loss sum(W**2), with ``dW`` as the gradient."""
+    flat = W.reshape(-1)
+    plus = np.array([np.sum(flat ** 2) + 2 * h * flat[i] + h * h for i in range(flat.size)])
+    minus = np.array([np.sum(flat ** 2) - 2 * h * flat[i] + h * h for i in range(flat.size)])
+    return _decoded(plus=plus, minus=minus, dW=dW)
+
+
+W = np.array([[0.5, -1.25, 2.0, 0.1, -0.3], [3.0, 0.75, -4.5, 1.5, -2.0],
+              [0.2, 0.4, -0.6, 0.8, 1.0], [-1.0, 2.5, 0.3, -0.7, 0.9]])
+
+
+@pytest.mark.parametrize("dW,named,said", [
+    (-2 * W, "sign-flipped", "sign flipped: dW is exactly the negative"),
+    (4 * W, "off-by-constant-factor", "times 2 (2)"),
+    ((2 * W).T.copy(), "wrong-shape", "wrong shape: dW has shape (5, 4), W has shape (4, 5)"),
+    ((2 * W).reshape(-1), "wrong-shape", "wrong shape: dW has shape (20,), W has shape (4, 5); return an array "
+                                         "shaped like W"),
+])
+def test_a_gradient_checked_numerically_is_named_like_a_match(dW, named, said):
+    verdict = judging.judge(_penalty_entry(), _penalty_outputs(W, dW), {"W": W, "h": 1e-5}, variants=[])
+    assert not verdict.passed
+    assert [m[0] for m in verdict.mistakes] == [named]
+    assert said in verdict.mistakes[0][1]
+
+
+def test_a_right_or_shapeless_wrong_gradient_gets_no_generic_name():
+    assert judging.judge(_penalty_entry(), _penalty_outputs(W, 2 * W), {"W": W, "h": 1e-5}, variants=[]).passed
+    nudged = 2 * W + np.where(W > 1, 0.3, 0.0)
+    verdict = judging.judge(_penalty_entry(), _penalty_outputs(W, nudged), {"W": W, "h": 1e-5}, variants=[])
+    assert not verdict.passed and verdict.mistakes == []

@@ -18,6 +18,7 @@ import pytest
 from autograder import checks, report
 from autograder.mistakes import catalogue
 from autograder.results import Result, ResultError, TestResult
+from autograder.sandbox.inside import judging
 from engine_support import EXAMPLES, per_function, run_cli
 
 TOP_KEYS = {"assignment", "student", "submission", "score", "max_score", "status", "message", "isolation", "tests",
@@ -48,7 +49,9 @@ def check_contract(result: dict, assignment: str) -> None:
         assert t["function"] in checks.functions(assignment)
         assert t["status"] in ("passed", "failed", "error", "timeout")
         assert t["diagnosis"] is None or (isinstance(t["diagnosis"], str) and t["diagnosis"])
-        if t["mistake_id"] is not None:   # a catalogued mistake of this very function, whose text is the diagnosis
+        if t["mistake_id"] in judging.GENERIC:   # a generic diagnosis: its title, then what was measured
+            assert t["diagnosis"].startswith(judging.GENERIC[t["mistake_id"]] + ": ")
+        elif t["mistake_id"] is not None:   # a catalogued mistake of this very function, whose text is the diagnosis
             mistake = catalogue.by_id(t["mistake_id"])
             assert mistake.function == t["function"] and t["diagnosis"] == mistake.text()
         assert isinstance(t["points"], (int, float)) and isinstance(t["max_points"], (int, float))

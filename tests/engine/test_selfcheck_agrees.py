@@ -13,20 +13,16 @@ The grader's side is ``case.judge`` (live references), the self-check's is
 """
 from __future__ import annotations
 
-import contextlib
-import io
-import warnings
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from autograder import checks, submission
+from autograder import checks
 from autograder.checks import framework
-from autograder.course import selfcheck_build
 from autograder.sandbox.inside import compare, probes
-from engine_support import WRONG, compose, submission_files
+from engine_support import UNNAMED_ALLOWED, WRONG, submission_files
+from name_audit import bank_functions, build_selfchecks, quiet, references
 
 COUNTS = {"bank": 0, "variants": 0, "random": 0, "failed": 0, "named": 0}
 
@@ -34,15 +30,7 @@ COUNTS = {"bank": 0, "variants": 0, "random": 0, "failed": 0, "named": 0}
 @pytest.fixture(scope="module")
 def released(tmp_path_factory):
     """assignment -> (built selfcheck module, manifest, arrays)."""
-    out = {}
-    for assignment in checks.ASSIGNMENTS:
-        folder = tmp_path_factory.mktemp(assignment)
-        selfcheck_build.build(assignment, folder)
-        module = selfcheck_build.load_module(folder / "selfcheck.py")
-        module.DATA_FILE = str(folder / "selfcheck_data.npz")
-        manifest, arrays = module._data()
-        out[assignment] = (module, manifest, arrays)
-    return out
+    return build_selfchecks(tmp_path_factory.mktemp("selfchecks"))
 
 
 def _shipped(released, assignment):
@@ -53,21 +41,9 @@ def _shipped(released, assignment):
             yield by_name[entry["name"]], entry, module, arrays
 
 
-def _references(assignment):
-    import importlib
-    return framework.reference_functions(importlib.import_module(f"autograder.references.{assignment}"))
-
-
-@contextlib.contextmanager
-def _quiet():
-    with warnings.catch_warnings(), np.errstate(all="ignore"), contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter("ignore")
-        yield
-
-
 def _agree(case, entry, module, arrays, received):
     """Both judges on ``received``; assert the same verdict and the same named mistakes."""
-    with _quiet():
+    with quiet():
         verdict = case.judge(case, received)
         stored = module.judge_stored(entry, arrays, received)
     grader = (verdict.passed, list(verdict.mistake_ids))
@@ -80,60 +56,26 @@ def _agree(case, entry, module, arrays, received):
 
 
 def _observe(case, functions):
-    with _quiet():
+    with quiet():
         return compare.observe(case.probe, lambda name: functions[name], case.inputs, replica=case.replica)
-
-
-@contextlib.contextmanager
-def _side_effects_undone():
-    """Some bank entries patch what the grader's probes rely on when they load (np.random.seed,
-    random.seed, the probes module): undo it, so this process's probes and references stay honest."""
-    import random
-    import sys
-
-    saved_seeds = (np.random.seed, random.seed)
-    saved_states = (np.random.get_state(), random.getstate())
-    saved_probes = dict(probes.PROBES)
-    saved_attributes = dict(vars(probes))
-    try:
-        yield
-    finally:
-        np.random.seed, random.seed = saved_seeds
-        np.random.set_state(saved_states[0])
-        random.setstate(saved_states[1])
-        probes.PROBES.clear()
-        probes.PROBES.update(saved_probes)
-        for name, value in saved_attributes.items():
-            setattr(probes, name, value)
-        assert sys.modules["autograder.sandbox.inside.probes"] is probes
-
-
-def _bank_functions(path, assignment):
-    namespace = {"__name__": "bank"}
-    cells = ([{"source": compose(path), "filename": path.name}] if path.suffix == ".py"
-             else submission.notebook_cells(compose(path), path.name))
-    with _quiet(), _side_effects_undone():
-        for cell in cells:
-            try:
-                exec(compile(cell["source"], cell["filename"], "exec"), namespace)
-            except Exception:  # noqa: BLE001 - a notebook's experiment cell may fail; its functions count
-                pass
-    return {k: v for k, v in namespace.items() if callable(v)}
 
 
 @pytest.mark.parametrize("assignment", checks.ASSIGNMENTS)
 def test_agree_on_every_bank_entry_and_every_catalogued_variant(released, assignment):
     bank = [p for p in submission_files(WRONG / assignment)]
     assert bank
-    reference = _references(assignment)
-    implementations = [_bank_functions(p, assignment) for p in bank]
+    reference = references(assignment)
+    implementations = [bank_functions(p) for p in bank]
     for case, entry, module, arrays in _shipped(released, assignment):
-        for functions in implementations:
+        for path, functions in zip(bank, implementations, strict=True):
             try:
                 received = _observe(case, {**reference, **functions})
             except Exception:  # noqa: BLE001 - the probe raised: neither judge sees outputs
                 continue
-            _agree(case, entry, module, arrays, received)
+            verdict = _agree(case, entry, module, arrays, received)
+            # Both sides name what fails (they agree, so one check covers the self-check's names).
+            assert verdict.passed or verdict.mistake_ids or (
+                str(path.relative_to(WRONG)), case.name) in UNNAMED_ALLOWED, (path.name, case.name, verdict.message)
             COUNTS["bank"] += 1
         for _mistake, wrong in framework.variant_functions(reference, case.function):
             try:
@@ -190,8 +132,8 @@ MUTATIONS = ("nan", "inf", "-inf", "column", "row", "transpose", "bool", "int", 
 def test_agree_on_random_wrong_outputs(released, assignment, data):
     shipped = list(_shipped(released, assignment))
     case, entry, module, arrays = data.draw(st.sampled_from(shipped))
-    reference = _references(assignment)
-    with _quiet():
+    reference = references(assignment)
+    with quiet():
         raw = probes.PROBES[case.probe](lambda name: reference[name], case.inputs)
         if case.replica is not None:
             raw[compare.REPLICA] = probes.PROBES[case.replica](lambda name: reference[name], case.inputs)

@@ -16,7 +16,7 @@ import pytest
 from autograder import checks
 from autograder.mistakes import catalogue
 from autograder.sandbox.inside import judging
-from engine_support import WRONG, base_of, compose, failures, meta, per_function, submission_files
+from engine_support import UNNAMED_ALLOWED, WRONG, base_of, compose, failures, meta, per_function, submission_files
 
 BANK = submission_files(WRONG)
 IDS = [str(p.relative_to(WRONG)) for p in BANK]
@@ -89,3 +89,21 @@ def test_the_catalogued_mistake_is_named(wrong_bank, path):
         return
     mistake = next(m for m in catalogue.CATALOGUE if m.id == meta(path)["mistake"])
     assert mistake.text() in diagnoses, failures(result)
+
+
+@pytest.mark.parametrize("path", BANK, ids=IDS)
+def test_every_failing_test_names_a_mistake(wrong_bank, path):
+    """Not only the declared mistake: every failing test of every bank entry says what is wrong by
+    name (a catalogued mistake or a generic diagnosis), unless UNNAMED_ALLOWED says why it cannot."""
+    entry = str(path.relative_to(WRONG))
+    unnamed = [t for t in wrong_bank[path]["tests"] if t["status"] != "passed" and not t["mistake_id"]
+               and (entry, t["name"]) not in UNNAMED_ALLOWED]
+    assert not unnamed, "\n".join(f"{t['name']}: {t['message'][:300]}" for t in unnamed)
+
+
+def test_every_unnamed_exception_is_still_a_failing_unnamed_test(wrong_bank):
+    """An exception that no longer applies (the test passes or is named now) must be removed."""
+    by_entry = {str(p.relative_to(WRONG)): wrong_bank[p] for p in BANK}
+    for entry, name in UNNAMED_ALLOWED:
+        test = next(t for t in by_entry[entry]["tests"] if t["name"] == name)
+        assert test["status"] != "passed" and not test["mistake_id"], (entry, name)

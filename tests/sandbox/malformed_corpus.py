@@ -229,10 +229,12 @@ ENTRIES = [
     Entry("long_file_name", 1, _bare(LONG_STEM + ".py"), "graded", student=safe_stem(LONG_STEM)),
     Entry("non_utf8_file_name", 1, _bare(NON_UTF8_NAME), "graded", student=safe_stem(os.fsdecode(NON_UTF8_NAME[:-3]))),
     Entry("sparse_file_of_a_terabyte", 1, _sparse("sparse_file_of_a_terabyte", "optimizers.py", 1 << 40), "error",
-          ALL_ERROR, "'optimizers.py' is 1048576 MB; submissions are limited to 20 MB"),
+          ALL_ERROR, "'optimizers.py' is 1099511627776 bytes (1048576.0 MiB); submissions are limited to "
+                     "20971520 bytes (20.0 MiB)"),
     # ------------------------------------------------ 2. the grader's own work is unbounded
     Entry("sparse_notebook_of_3_gb", 2, _sparse("sparse_notebook_of_3_gb", "optimizers.ipynb", 3 << 30), "error",
-          ALL_ERROR, "'optimizers.ipynb' is 3072 MB; submissions are limited to 20 MB"),
+          ALL_ERROR, "'optimizers.ipynb' is 3221225472 bytes (3072.0 MiB); submissions are limited to "
+                     "20971520 bytes (20.0 MiB)"),
     Entry("magics_flood", 2, _notebook("magics_flood", _magics_flood), "timeout", ALL_ERROR,
           "did not finish loading within 15 s"),
     Entry("huge_outputs_every_case", 2, _forgery("huge_outputs_every_case"), "graded", _forged_twenty(),

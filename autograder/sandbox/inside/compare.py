@@ -26,6 +26,14 @@ class Unjudgeable(Exception):
     """The output has a shape or type that cannot be judged; the message says why."""
 
 
+class WrongShape(Unjudgeable):
+    """An output array whose shape is not the one the check needs (``what``, ``shape``, ``expected``)."""
+
+    def __init__(self, what: str, shape: tuple, expected: tuple):
+        super().__init__(f"{what} has shape {shape}; expected {expected}")
+        self.what, self.shape, self.expected = what, tuple(shape), tuple(expected)
+
+
 # ------------------------------------------------------------ running a probe --
 
 def encode_outputs(raw) -> tuple[dict, list]:
@@ -119,7 +127,7 @@ def require(outputs: dict, key: str, what: str, *, shape=None) -> np.ndarray:
     if problem:
         raise Unjudgeable(problem)
     if shape is not None and value.shape != tuple(shape):
-        raise Unjudgeable(f"{what} has shape {value.shape}; expected {tuple(shape)}")
+        raise WrongShape(what, value.shape, tuple(shape))
     return value
 
 

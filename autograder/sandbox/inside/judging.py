@@ -25,7 +25,8 @@ import math
 
 import numpy as np
 
-from .compare import Unjudgeable, as_array, first_difference, max_relative_error, pick, relative_errors, require
+from .compare import (Unjudgeable, WrongShape, as_array, first_difference, max_relative_error, pick, relative_errors,
+                      require)
 from .patterns import PATTERNS, evaluation_problem, pattern_name
 
 # A returned error "is" the error at some coordinate when it agrees to this relative tolerance.
@@ -210,6 +211,25 @@ def sparse(outputs, inputs, params):
     return stats
 
 
+def _numerical_pair(key: str, what: str, input_key: str):
+    """(what, received, the centred-difference gradient) for a family whose probe reports the
+    function's values at x ± h e_i: the pair the generic diagnoses are read from."""
+    def pair(outputs, inputs):
+        x = np.asarray(inputs[input_key])
+        plus = require(outputs, "plus", "the values at x + h e_i", shape=(x.size,))
+        minus = require(outputs, "minus", "the values at x - h e_i", shape=(x.size,))
+        received = require(outputs, key, what, shape=x.shape)
+        return what, received, ((plus - minus) / (2 * float(inputs["h"]))).reshape(x.shape)
+    return pair
+
+
+# Families whose main output has an exact counterpart (up to the centred difference's
+# error, far below NUMERICAL_RTOL), so sign, factor and transpose can be named as for a match.
+COMPARED = {"penalty_numerical": _numerical_pair("dW", "dW", "W"),
+            "dropout_backward_numerical": _numerical_pair("dx", "dx", "x")}
+NUMERICAL_RTOL, NUMERICAL_ATOL = 1e-4, 1e-10
+
+
 FAMILIES = {f.__name__: f for f in (
     dropout_scaling, dropout_independence, dropout_expectation, dropout_seed, dropout_test, dropout_backward_mask,
     dropout_backward_numerical, penalty_numerical, init_determinism, init_distribution, orthonormal, sparse)}
@@ -224,7 +244,8 @@ CONSTANT_FACTOR = ("off-by-constant-factor", "off by a constant factor")
 SIGN_FLIPPED = ("sign-flipped", "sign flipped")
 TRANSPOSED = ("transposed", "transposed")
 SHIFTED = ("shifted-by-one-step", "shifted by one step")
-GENERIC = dict([INPUT_CHANGED, CONSTANT_FACTOR, SIGN_FLIPPED, TRANSPOSED, SHIFTED])
+WRONG_SHAPE = ("wrong-shape", "wrong shape")
+GENERIC = dict([INPUT_CHANGED, CONSTANT_FACTOR, SIGN_FLIPPED, TRANSPOSED, SHIFTED, WRONG_SHAPE])
 
 # Factors worth a name when an output is off by one of them.
 _NAMED_FACTORS = ((2.0, "2"), (0.5, "1/2"), (math.sqrt(2), "√2"), (1 / math.sqrt(2), "1/√2"), (math.sqrt(3), "√3"),
@@ -280,10 +301,52 @@ def _factor_name(c: float) -> str:
     return f"{c:.6g}"
 
 
+def wrong_shape(what: str, shape: tuple, expected: tuple, inputs: dict) -> list[tuple[str, str]]:
+    """The generic name of an output whose shape is not the expected one, saying which input
+    has the expected shape when one does (dW must be shaped like W)."""
+    like = next((k for k, v in sorted(inputs.items()) if isinstance(v, np.ndarray) and v.shape == tuple(expected)),
+                None)
+    said = f"{like} has shape {tuple(expected)}" if like else f"expected {tuple(expected)}"
+    swapped = ("; it is the expected shape reversed: are rows and columns (fan_in and fan_out, or an axis and a "
+               "transpose) the wrong way round?") if len(shape) == 2 and tuple(shape) == tuple(expected)[::-1] else ""
+    return [(WRONG_SHAPE[0], f"{WRONG_SHAPE[1]}: {what} has shape {tuple(shape)}, {said}{swapped}"
+                             + (f"; return an array shaped like {like}" if like else ""))]
+
+
+def shape_of_difference(r: np.ndarray, e: np.ndarray, what: str, rtol: float, atol: float,
+                        inputs: dict) -> list[tuple[str, str]]:
+    """Generic diagnoses of a received array against the expected one: transposed, wrong
+    shape, sign flipped, off by a constant factor, shifted by one step (a sequence one row late
+    or early); [] when the difference has none of these shapes."""
+    with np.errstate(all="ignore"):
+        if r.ndim == 2 and r.shape != e.shape and _close(r.T, e, rtol, atol):
+            return [(TRANSPOSED[0], f"{TRANSPOSED[1]}: {what} has shape {r.shape} and equals the transpose of the "
+                                    f"expected {e.shape}; check which axis is which")]
+        if r.shape != e.shape:
+            return wrong_shape(what, r.shape, e.shape, inputs)
+        if not np.any(e != 0):
+            return []
+        if _close(-r, e, rtol, atol):
+            return [(SIGN_FLIPPED[0], f"{SIGN_FLIPPED[1]}: {what} is exactly the negative of the expected value; "
+                                      f"look for a + that should be a - (or the reverse)")]
+        c = float(np.sum(r * e) / np.sum(e * e))
+        if math.isfinite(c) and c != 0 and abs(c - 1) > 10 * rtol and _close(r, c * e, rtol, atol):
+            return [(CONSTANT_FACTOR[0], f"{CONSTANT_FACTOR[1]}: {what} is the expected value times "
+                                         f"{_factor_name(c)} everywhere; look for a missing or extra factor "
+                                         f"(a 2, a 1/2, a square root, a learning rate)")]
+        if r.ndim >= 1 and r.shape[0] > 2:
+            if _close(r[1:], e[:-1], rtol, atol):
+                return [(SHIFTED[0], f"{SHIFTED[1]}: {what} is one step late: its entry k is the expected entry "
+                                     f"k - 1; check where the step counter starts and when it is incremented")]
+            if _close(r[:-1], e[1:], rtol, atol):
+                return [(SHIFTED[0], f"{SHIFTED[1]}: {what} is one step early: its entry k is the expected entry "
+                                     f"k + 1; check where the step counter starts and when it is incremented")]
+    return []
+
+
 def output_shape_of_mistake(entry: dict, received: dict, inputs: dict) -> list[tuple[str, str]]:
     """Generic diagnoses of a failed match entry, from the received and expected outputs
-    alone: transposed, sign flipped, off by a constant factor, shifted by one step (a
-    sequence one row late or early). The first output that fails decides."""
+    alone (``shape_of_difference``). The first output that fails decides."""
     for spec in entry["outputs"]:
         r, problem = as_array(pick(received, spec["key"]), spec["what"], allow_scalar=spec.get("scalar", False))
         if problem:
@@ -292,33 +355,23 @@ def output_shape_of_mistake(entry: dict, received: dict, inputs: dict) -> list[t
         if spec.get("minus_input") and r.shape == e.shape:
             base = np.asarray(inputs[spec["minus_input"]], dtype=np.float64)
             r, e = r - base, e - base
-        rtol, atol = entry["rtol"], entry["atol"]
-        if _close(r, e, rtol, atol):
+        if _close(r, e, entry["rtol"], entry["atol"]):
             continue
-        what = spec["what"]
-        with np.errstate(all="ignore"):
-            if r.ndim == 2 and r.shape != e.shape and _close(r.T, e, rtol, atol):
-                return [(TRANSPOSED[0], f"{TRANSPOSED[1]}: {what} has shape {r.shape} and equals the transpose of the "
-                                        f"expected {e.shape}; check which axis is which")]
-            if r.shape != e.shape or not np.any(e != 0):
-                return []
-            if _close(-r, e, rtol, atol):
-                return [(SIGN_FLIPPED[0], f"{SIGN_FLIPPED[1]}: {what} is exactly the negative of the expected value; "
-                                          f"look for a + that should be a - (or the reverse)")]
-            c = float(np.sum(r * e) / np.sum(e * e))
-            if math.isfinite(c) and c != 0 and abs(c - 1) > 10 * rtol and _close(r, c * e, rtol, atol):
-                return [(CONSTANT_FACTOR[0], f"{CONSTANT_FACTOR[1]}: {what} is the expected value times "
-                                             f"{_factor_name(c)} everywhere; look for a missing or extra factor "
-                                             f"(a 2, a 1/2, a square root, a learning rate)")]
-            if r.ndim >= 1 and r.shape[0] > 2:
-                if _close(r[1:], e[:-1], rtol, atol):
-                    return [(SHIFTED[0], f"{SHIFTED[1]}: {what} is one step late: its entry k is the expected entry "
-                                         f"k - 1; check where the step counter starts and when it is incremented")]
-                if _close(r[:-1], e[1:], rtol, atol):
-                    return [(SHIFTED[0], f"{SHIFTED[1]}: {what} is one step early: its entry k is the expected entry "
-                                         f"k + 1; check where the step counter starts and when it is incremented")]
-        return []
+        return shape_of_difference(r, e, spec["what"], entry["rtol"], entry["atol"], inputs)
     return []
+
+
+def stats_shape_of_mistake(entry: dict, received: dict, inputs: dict) -> list[tuple[str, str]]:
+    """Generic diagnoses of a failed stats entry whose family has an exact counterpart (COMPARED)."""
+    pair = COMPARED.get(entry.get("family"))
+    if pair is None:
+        return []
+    try:
+        with np.errstate(all="ignore"):
+            what, r, e = pair(received, inputs)
+    except Unjudgeable:
+        return []
+    return shape_of_difference(r, e, what, NUMERICAL_RTOL, NUMERICAL_ATOL, inputs)
 
 
 # -------------------------------------------------------------------- judging --
@@ -421,6 +474,8 @@ def _judge_outputs(entry: dict, received: dict, inputs: dict, variants) -> Judge
     else:
         try:
             values = statistics_of(entry, received, inputs)
+        except WrongShape as exc:
+            return Judgement(False, str(exc), mistakes=wrong_shape(exc.what, exc.shape, exc.expected, inputs))
         except Unjudgeable as exc:
             return Judgement(False, str(exc))
         except Exception as exc:  # noqa: BLE001 - an output shape no family foresaw: the student's, not ours
@@ -436,6 +491,7 @@ def _judge_outputs(entry: dict, received: dict, inputs: dict, variants) -> Judge
         variants = variants()
     verdict.mistakes = [(v["id"], v["mistake"]) for v in variants
                         if variant_matches(entry, received, values, v, inputs)]
-    if not verdict.mistakes and entry["kind"] == "match":
-        verdict.mistakes = output_shape_of_mistake(entry, received, inputs)
+    if not verdict.mistakes:
+        verdict.mistakes = (output_shape_of_mistake if entry["kind"] == "match" else stats_shape_of_mistake)(
+            entry, received, inputs)
     return verdict

@@ -2,7 +2,7 @@
 # base: gradient_check  (every graded function not defined here is taken from the one correct
 #   solution, examples/submissions/gradient_check/alice_correct.py; tests/engine/engine_support.py composes them)
 # breaks: eval_numerical_gradient
-# mistake: none
+# mistake: x-perturbed-through-a-copy
 
 import numpy as np
 

@@ -2,7 +2,7 @@
 # base: initialization  (every graded function not defined here is taken from the one correct
 #   solution, examples/submissions/initialization/alice_correct.py; tests/engine/engine_support.py composes them)
 # breaks: kaiming_uniform
-# mistake: none
+# mistake: kaiming-uniform-global-rng
 
 import numpy as np
 

@@ -2,7 +2,7 @@
 # base: optimizers  (every graded function not defined here is taken from the one correct
 #   solution, examples/submissions/optimizers/alice_correct.py; tests/engine/engine_support.py composes them)
 # breaks: adam
-# mistake: adam-t-not-stored
+# mistake: adam-forgets-t
 
 import math
 import numpy as np

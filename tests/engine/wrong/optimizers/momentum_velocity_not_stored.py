@@ -2,7 +2,7 @@
 # base: optimizers  (every graded function not defined here is taken from the one correct
 #   solution, examples/submissions/optimizers/alice_correct.py; tests/engine/engine_support.py composes them)
 # breaks: sgd_momentum
-# mistake: velocity-not-stored
+# mistake: sgd-momentum-forgets-velocity
 
 import numpy as np
 

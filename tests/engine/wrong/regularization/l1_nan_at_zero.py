@@ -2,7 +2,7 @@
 # base: regularization  (every graded function not defined here is taken from the one correct
 #   solution, examples/submissions/regularization/alice_correct.py; tests/engine/engine_support.py composes them)
 # breaks: l1_regularization
-# mistake: none
+# mistake: l1-gradient-nan-at-zero
 
 import numpy as np
 
