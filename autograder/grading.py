@@ -25,7 +25,7 @@ from autograder import checks, replicas
 from autograder import submission as submission_files
 from autograder.mistakes import catalogue
 from autograder.results import Result, TestResult
-from autograder.sandbox.inside import probes
+from autograder.sandbox.inside import judging, probes
 from autograder.sandbox.supervisor import launcher, limits as sandbox_limits
 from autograder.sandbox.supervisor.isolation import Isolation
 
@@ -176,8 +176,10 @@ def mistake_id_of(function: str, verdict) -> str | None:
     """The catalogue id of the mistake a verdict names (None when it names none, or not a catalogued one)."""
     explicit = getattr(verdict, "mistake_id", None)
     if explicit:
-        # A generic diagnosis (an input changed in place, where f was evaluated) names no catalogue entry.
-        return explicit if explicit in {m.id for m in catalogue.mistakes_for(function)} else None
+        # A generic diagnosis (sign flipped, an input changed in place, ...) keeps its own id; an evaluation
+        # pattern of a gradient check names no catalogue entry of its own.
+        known = {m.id for m in catalogue.mistakes_for(function)} | set(judging.UNCATALOGUED)
+        return explicit if explicit in known else None
     return _mistake_ids().get((function, verdict.diagnosis)) if verdict.diagnosis else None
 
 

@@ -49,8 +49,8 @@ def check_contract(result: dict, assignment: str) -> None:
         assert t["function"] in checks.functions(assignment)
         assert t["status"] in ("passed", "failed", "error", "timeout")
         assert t["diagnosis"] is None or (isinstance(t["diagnosis"], str) and t["diagnosis"])
-        if t["mistake_id"] in judging.GENERIC:   # a generic diagnosis: its title, then what was measured
-            assert t["diagnosis"].startswith(judging.GENERIC[t["mistake_id"]] + ": ")
+        if t["mistake_id"] in judging.UNCATALOGUED:   # a generic diagnosis: its title, then what was measured
+            assert t["diagnosis"].startswith(judging.UNCATALOGUED[t["mistake_id"]] + ": ")
         elif t["mistake_id"] is not None:   # a catalogued mistake of this very function, whose text is the diagnosis
             mistake = catalogue.by_id(t["mistake_id"])
             assert mistake.function == t["function"] and t["diagnosis"] == mistake.text()

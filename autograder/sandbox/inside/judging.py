@@ -246,6 +246,9 @@ TRANSPOSED = ("transposed", "transposed")
 SHIFTED = ("shifted-by-one-step", "shifted by one step")
 WRONG_SHAPE = ("wrong-shape", "wrong shape")
 GENERIC = dict([INPUT_CHANGED, CONSTANT_FACTOR, SIGN_FLIPPED, TRANSPOSED, SHIFTED, WRONG_SHAPE])
+# Every name that is not a catalogue entry of its own: the generic diagnoses and the gradient check's
+# evaluation patterns (id -> title; a diagnosis with such an id starts with its title).
+UNCATALOGUED = {**GENERIC, **dict(PATTERNS.values())}
 
 # Factors worth a name when an output is off by one of them.
 _NAMED_FACTORS = ((2.0, "2"), (0.5, "1/2"), (math.sqrt(2), "√2"), (1 / math.sqrt(2), "1/√2"), (math.sqrt(3), "√3"),
