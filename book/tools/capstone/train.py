@@ -74,6 +74,9 @@ RUNS = {
     # Bias correction off / on without warm-up (the first epochs are what matter).
     "adam_nowarmup": dict(warmup_epochs=0.0, epochs=2),
     "adam_nowarmup_nobc": dict(warmup_epochs=0.0, epochs=2, bias_correction=False),
+    # The same pair at ten times the rate, where the early steps are already large.
+    "adam_nowarmup_high": dict(warmup_epochs=0.0, epochs=2, lr=1e-2),
+    "adam_nowarmup_high_nobc": dict(warmup_epochs=0.0, epochs=2, lr=1e-2, bias_correction=False),
     # Learning rates a factor 10 either side of the reference, for the update/weight ratio:
     # the same warm-up, then two epochs at the constant peak rate.
     "adamw_lr_low": dict(lr=1e-4, epochs=3, schedule="constant"),
