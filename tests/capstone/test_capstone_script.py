@@ -33,7 +33,8 @@ def test_shapes_are_a_pure_function_of_n_and_seed():
 def test_shape_masks_differ_between_classes():
     """Without texture, clutter and noise each class must still draw a distinct region."""
     yy, xx = np.mgrid[0:shapes.SIZE, 0:shapes.SIZE].astype(float)
-    u, v, r = (xx - 15.5)[None], (yy - 15.5)[None], np.full((1, 1, 1), 9.0)
+    centre, radius = (shapes.SIZE - 1) / 2, 9.0 * shapes.SIZE / 32  # within the radii drawn
+    u, v, r = (xx - centre)[None], (yy - centre)[None], np.full((1, 1, 1), radius)
     masks = [(shapes._signed_distance(k, u, v, r) < 0)[0] for k in range(shapes.NUM_CLASSES)]
     for k, mask in enumerate(masks):
         assert 20 < mask.sum() < shapes.SIZE ** 2 / 2, shapes.CLASS_NAMES[k]

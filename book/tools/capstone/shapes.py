@@ -12,8 +12,8 @@ built for.
 Every class is closed under flips and quarter turns (a flipped triangle is a triangle),
 so those are label-preserving augmentations.
 
-The set is a pure function of (n, seed): ``make_shapes(n, seed)`` always returns the same
-arrays, so nothing is downloaded and nothing needs to be stored.
+The set is a pure function of its arguments: ``make_shapes(n, seed)`` always returns the
+same arrays, so nothing is downloaded and nothing needs to be stored.
 """
 from __future__ import annotations
 
@@ -93,6 +93,7 @@ def make_shapes(n: int, seed: int, size: int = SIZE, noise: float = NOISE,
     yy, xx = np.mgrid[0:SIZE, 0:SIZE].astype(np.float64)
     yy, xx = yy[None], xx[None]
 
+    # Radii of 6 to 10 pixels at 32 x 32, in proportion at other sizes.
     radius = rng.uniform(6.0, 10.0, (n, 1, 1)) * SIZE / 32
     margin = radius + 1.0
     cx = rng.uniform(margin, SIZE - 1 - margin)
