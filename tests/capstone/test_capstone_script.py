@@ -33,7 +33,8 @@ def test_shapes_are_a_pure_function_of_n_and_seed():
 def test_shape_masks_differ_between_classes():
     """Without texture, clutter and noise each class must still draw a distinct region."""
     yy, xx = np.mgrid[0:shapes.SIZE, 0:shapes.SIZE].astype(float)
-    u, v, r = (xx - 15.5)[None], (yy - 15.5)[None], np.full((1, 1, 1), 9.0)
+    centre, radius = (shapes.SIZE - 1) / 2, 9.0 * shapes.SIZE / 32  # within the radii drawn
+    u, v, r = (xx - centre)[None], (yy - centre)[None], np.full((1, 1, 1), radius)
     masks = [(shapes._signed_distance(k, u, v, r) < 0)[0] for k in range(shapes.NUM_CLASSES)]
     for k, mask in enumerate(masks):
         assert 20 < mask.sum() < shapes.SIZE ** 2 / 2, shapes.CLASS_NAMES[k]
@@ -57,6 +58,30 @@ def test_our_adamw_is_torchs_and_the_switch_changes_it():
     for a, b, c in zip(ours, theirs, uncorrected, strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
         assert (a - c).abs().max() > 1e-3
+
+
+def test_models_take_images_of_the_configured_size():
+    for name in ("adamw", "adamw_nobn", "mlp"):
+        cfg = capstone.config_for(name)
+        x = torch.zeros(2, 1, cfg["image_size"], cfg["image_size"])
+        assert capstone.make_model(cfg)(x).shape == (2, shapes.NUM_CLASSES), name
+    x, _ = shapes.make_shapes(8, seed=0, size=capstone.BASE["image_size"])
+    assert x.shape[-2:] == (capstone.BASE["image_size"],) * 2
+
+
+def test_weights_start_from_he_initialization():
+    """std sqrt(2 / fan_in) before a ReLU, sqrt(1 / fan_in) for the output layer; PyTorch's
+    default (uniform, std sqrt(1 / (3 fan_in))) would fail both."""
+    model = capstone.make_model(capstone.config_for("adamw"))
+    weights = [p for p in model.parameters() if p.ndim > 1]
+    widest, last = max(weights[:-1], key=lambda w: w.numel()), weights[-1]
+    for w, gain in ((widest, 2.0), (last, 1.0)):
+        fan_in = w[0].numel()
+        assert float(w.detach().std()) == pytest.approx((gain / fan_in) ** 0.5, rel=0.1), w.shape
+    without_bn = capstone.make_model(capstone.config_for("adamw_nobn"))
+    biases = [m.bias for m in without_bn.modules() if isinstance(m, (torch.nn.Conv2d,
+                                                                      torch.nn.Linear))]
+    assert len(biases) == 6 and all(float(b.detach().abs().max()) == 0 for b in biases)
 
 
 def test_schedule_warms_up_then_decays_to_zero():
@@ -87,6 +112,7 @@ def test_committed_logs_were_made_with_the_scripts_settings():
         assert log["config"] == capstone.config_for(name), name
         assert len(log["val_acc"]) == log["config"]["epochs"] + 1, name
         assert set(log["ratio"]) == set(log["weight_names"]), name
+        assert 0 < log["cpu_seconds"], name
 
 
 @pytest.mark.slow
