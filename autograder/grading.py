@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
-import os
 import threading
 import time
 import warnings
@@ -26,7 +25,7 @@ from autograder import submission as submission_files
 from autograder.mistakes import catalogue
 from autograder.results import Result, TestResult
 from autograder.sandbox.inside import probes
-from autograder.sandbox.supervisor import launcher, limits as sandbox_limits
+from autograder.sandbox.supervisor import cpu_budget, launcher, limits as sandbox_limits
 from autograder.sandbox.supervisor.isolation import Isolation
 
 
@@ -72,7 +71,7 @@ def _grade(assignment: str, path: Path, options: Options, cases) -> tuple[str, R
         name = _safe_student(path, assignment)
         return name, unreadable(assignment, name, path, cases, str(exc))
 
-    policy = budget_policy()
+    policy = budget_policy(options.isolation)
     planned = [launcher.PlannedCase(c.function, c.probe, c.inputs, budget_s=budget.seconds,
                                     stop_message=time_budgets.stop_message(budget, options.timeout, policy))
                for c, budget in zip(cases, case_budgets(assignment, options, policy), strict=True)]
@@ -135,9 +134,10 @@ def _time_reference(assignment: str) -> list[tuple[list[float], int]]:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 for _ in range(CALIBRATION_RUNS):
-                    start = time.perf_counter()
+                    # CPU time, as the child's budget is counted (and untouched by other work on the machine).
+                    start = time.thread_time()
                     outputs = probes.PROBES[case.probe](functions.__getitem__, case.inputs)
-                    samples.append(time.perf_counter() - start)
+                    samples.append(time.thread_time() - start)
             items = time_budgets.count_items(case.inputs) + time_budgets.count_items(outputs)
         except Exception:  # noqa: BLE001 - no usable timing: this case keeps --timeout
             samples = []
@@ -145,14 +145,11 @@ def _time_reference(assignment: str) -> list[tuple[list[float], int]]:
     return measured
 
 
-def budget_policy() -> time_budgets.Policy:
-    """The budget policy now: the default floor scaled by the machine's current load
-    (read per submission: the load of a batch changes while it runs)."""
-    try:
-        load = os.getloadavg()[0]
-    except OSError:
-        load = 0.0
-    return time_budgets.policy_under_load(load, os.cpu_count() or 1)
+def budget_policy(isolation: Isolation | None = None) -> time_budgets.Policy:
+    """The budget policy now (``cpu_budget.policy_for``): CPU seconds where each child's
+    cgroup accounts them; else wall seconds with the floor scaled by the machine's current
+    load (read per submission: the load of a batch changes while it runs)."""
+    return cpu_budget.policy_for(isolation)
 
 
 def case_budgets(assignment: str, options: Options,
@@ -161,7 +158,7 @@ def case_budgets(assignment: str, options: Options,
     cases = checks.suite(assignment)
     if not options.budgets:
         return [time_budgets.budget_for(None, options.timeout) for _ in cases]
-    policy = policy or budget_policy()
+    policy = policy or budget_policy(options.isolation)
     return [time_budgets.budget_for(samples, options.timeout, policy, items=items)
             for samples, items in reference_timings(assignment)]
 
