@@ -172,9 +172,11 @@ def policy_under_load(load_average: float, cores: int, policy: Policy = Policy()
     return dataclasses.replace(policy, floor_s=policy.floor_s * contention(load_average, cores))
 
 
-def wall_backstop(budget_s: float, timeout: float, multiple: float = DEFAULT_WALL_BACKSTOP_MULTIPLE) -> float:
+def wall_backstop(budget_s: float, timeout: float, multiple: float | None = None) -> float:
     """Wall-clock seconds after which a case with a CPU-time budget of ``budget_s`` is
-    stopped whatever CPU it used: ``multiple`` budgets, at most ``timeout``."""
+    stopped whatever CPU it used: ``multiple`` (default ``DEFAULT_WALL_BACKSTOP_MULTIPLE``)
+    budgets, at most ``timeout``."""
+    multiple = DEFAULT_WALL_BACKSTOP_MULTIPLE if multiple is None else multiple
     return min(float(timeout), multiple * float(budget_s))
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder import budgets as time_budgets
-from autograder import checks
+from autograder import checks, reference_cache
 from autograder import submission as submission_files
 from autograder.mistakes import catalogue
 from autograder.results import Result, TestResult
@@ -116,10 +116,11 @@ def reference_timings(assignment: str) -> list[tuple[list[float], int]]:
     the case moves (``budgets.count_items`` of its inputs and the reference's outputs).
 
     Measured once per grader process and assignment, in the grader (trusted code only),
-    before the first submission's sandbox starts; the batch's threads share it."""
+    before the first submission's sandbox starts; the batch's threads share it. Kept on
+    disk with the judges' reference outputs between runs (``reference_cache``)."""
     with _calibration_lock:
         if assignment not in _calibrations:
-            _calibrations[assignment] = _time_reference(assignment)
+            _calibrations[assignment] = reference_cache.prepare(assignment, _time_reference)
         return _calibrations[assignment]
 
 
@@ -149,7 +150,7 @@ def budget_policy(isolation: Isolation | None = None) -> time_budgets.Policy:
     """The budget policy now (``cpu_budget.policy_for``): CPU seconds where each child's
     cgroup accounts them; else wall seconds with the floor scaled by the machine's current
     load (read per submission: the load of a batch changes while it runs)."""
-    return cpu_budget.policy_for(isolation)
+    return cpu_budget.policy_for(isolation or launcher.detect_isolation())
 
 
 def case_budgets(assignment: str, options: Options,

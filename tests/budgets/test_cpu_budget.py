@@ -87,7 +87,7 @@ def test_a_child_that_uses_no_cpu_is_stopped_by_the_wall_clock_backstop(clock):
     clock[0] += 0.02
     assert deadline.remaining() <= 0 and deadline.stopped_by == "wall"
     message = deadline.stop_message(launcher.PlannedCase("f", "call", {}, stop_message="BUDGET TEXT"))
-    assert "wall-clock time" in message and "sleeping" in message and "BUDGET TEXT" not in message
+    assert "wall-clock time" in message and "sleeping or waiting" in message and "BUDGET TEXT" not in message
 
 
 def test_the_backstop_never_exceeds_the_timeout_and_then_says_timeout(clock):
@@ -169,8 +169,12 @@ def sandbox():
 
 
 @pytest.fixture
-def loaded_core():
-    """This process, the children it starts and HOGS busy processes all on CPU 0."""
+def loaded_core(monkeypatch):
+    """This process, the children it starts and HOGS busy processes all on CPU 0. The
+    wall-clock backstop is raised out of the way: on a machine already loaded by other
+    work the child may get far less than a quarter of the core, and these tests are
+    about the CPU budget (the backstop has its own test)."""
+    monkeypatch.setattr(budgets, "DEFAULT_WALL_BACKSTOP_MULTIPLE", 200.0)
     saved = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {0})
     hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(HOGS)]
@@ -198,10 +202,9 @@ def test_an_endless_loop_is_stopped_at_its_cpu_budget_on_a_loaded_core(sandbox, 
     outcome, detail, took = _run(sandbox, "spin_forever", {}, budget_s=0.5, timeout=30.0)
     assert detail["time_budget"] == cpu_budget.CPU_TIME
     assert outcome.status == "timeout" and "CPU time budget of 500 ms" in outcome.message, outcome.message
-    # A quarter of a core at most: the 0.5 CPU seconds took longer than 0.5 s of wall
-    # time (a wall-clock budget would have stopped it earlier), and far less than the
-    # backstop or the timeout.
-    assert 0.5 * 2 < took < budgets.wall_backstop(0.5, 30.0), took
+    # A quarter of the core at most: the 0.5 CPU seconds took more than 0.5 s of wall
+    # time (a wall-clock budget of 0.5 s would have stopped it earlier), and less than the timeout.
+    assert 0.5 * 2 < took < 30.0, took
 
 
 def test_work_within_its_cpu_budget_passes_though_the_core_stretches_it_past_that_in_wall_time(sandbox, loaded_core):
@@ -217,7 +220,7 @@ def test_a_sleeping_child_is_stopped_by_the_wall_clock_backstop(sandbox):
     outcome, _, took = _run(sandbox, "sleep_forever", {}, budget_s=0.2, timeout=30.0)
     backstop = budgets.wall_backstop(0.2, 30.0)
     assert outcome.status == "timeout"
-    assert f"{backstop:g} s of wall-clock time" in outcome.message and "sleeping" in outcome.message, outcome.message
+    assert f"{backstop:g} s of wall-clock time" in outcome.message and "sleeping or waiting" in outcome.message, outcome.message
     assert backstop <= took < 30.0 / 2, took
 
 

@@ -54,13 +54,9 @@ def measures_cpu(isolation) -> bool:
 
 
 def policy_for(isolation, policy: budgets.Policy | None = None) -> budgets.Policy:
-    """The budget policy for children started with ``isolation`` (``None``: the
-    grader's detected isolation): CPU seconds where the cgroup accounts them,
-    else wall seconds with the floor scaled by the machine's load now."""
+    """The budget policy for children started with ``isolation``: CPU seconds where
+    the cgroup accounts them, else wall seconds with the floor scaled by the machine's load now."""
     policy = policy or budgets.Policy()
-    if isolation is None:
-        from autograder.sandbox.supervisor.detect import detect_isolation
-        isolation = detect_isolation()
     if measures_cpu(isolation):
         return budgets.Policy(policy.multiple, policy.floor_s, policy.per_item_s, cpu_time=True)
     return budgets.policy_under_load(_load_average(), os.cpu_count() or 1, policy)
@@ -169,7 +165,5 @@ class CaseDeadline:
         limit = (f"the time limit of {self.timeout:g} s (--timeout)" if self.wall_limit >= self.timeout
                  else f"{self.wall_limit:.3g} s of wall-clock time ({budgets.DEFAULT_WALL_BACKSTOP_MULTIPLE:g} "
                       f"times its CPU time budget of {self.budget_s:.3g} s)")
-        why = ("sleeping, or waiting for something that never came?" if self.cpu_used < self.budget_s / 2
-               else "the machine was too busy to give it that much CPU time")
-        return (f"did not return within {limit}, having used {self.cpu_used:.2g} s of CPU time ({why}); "
-                f"the process was killed")
+        return (f"did not return within {limit}, having used {self.cpu_used:.2g} s of CPU time (sleeping or "
+                f"waiting, or the machine too busy to run it); the process was killed")
