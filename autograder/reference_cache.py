@@ -72,7 +72,11 @@ def prepare(assignment: str, time_reference: Callable[[str], Timings]) -> Timing
     case's entry and variants in its ``memo``, where the judges look first.
 
     ``time_reference(assignment)`` measures the timings when they are not on disk."""
-    cases = checks.suite(assignment)
+    return prepare_cases(assignment, checks.suite(assignment), time_reference)
+
+
+def prepare_cases(assignment: str, cases, time_reference: Callable[[str], Timings]) -> Timings:
+    """``prepare`` for these ``cases`` of ``assignment`` (``time_reference`` times the same cases)."""
     folder = cache_folder()
     if folder is None:
         return time_reference(assignment)
