@@ -13,7 +13,6 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -45,11 +44,6 @@ def cache(tmp_path, monkeypatch):
         return grading._time_reference(assignment)
 
     return tmp_path / "cache" / "references", calls, time_reference
-
-
-def _memos(assignment):
-    cases = checks.suite(assignment)
-    return cases, [dict(c.memo) for c in cases]
 
 
 def _prepare(assignment, time_reference):

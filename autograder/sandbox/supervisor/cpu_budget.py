@@ -15,16 +15,19 @@ budget could have run out: with a quota of ``c`` cores, CPU time grows at most
 ``c`` seconds per wall second, so after reading ``u`` seconds used there is no
 need to read again for ``(budget - u) / c`` seconds.
 
-Without a cgroup that accounts CPU time (no cgroups here, or this child's could
-not be created), ``CaseDeadline`` is a wall-clock deadline of the budget scaled
-by the machine's load (``budgets.policy_under_load``), as before CPU budgets;
-``Sandbox.applied["time_budget"]`` says which clock a result's budgets used.
+Without cgroups that account CPU time, ``policy_for`` gives wall-clock budgets
+whose floor is scaled by the machine's load (``budgets.policy_under_load``), as
+before CPU budgets, and ``CaseDeadline`` waits that long. A child whose own
+cgroup could not be created where the others have one gets its CPU budget as
+wall time multiplied by the load per core. ``Sandbox.applied["time_budget"]``
+says which clock a result's budgets used.
 A budget at ``--timeout`` (``--no-budgets``, or an uncalibrated case) is always
 the plain wall-clock ``--timeout``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 
@@ -58,7 +61,7 @@ def policy_for(isolation, policy: budgets.Policy | None = None) -> budgets.Polic
     the cgroup accounts them, else wall seconds with the floor scaled by the machine's load now."""
     policy = policy or budgets.Policy()
     if measures_cpu(isolation):
-        return budgets.Policy(policy.multiple, policy.floor_s, policy.per_item_s, cpu_time=True)
+        return dataclasses.replace(policy, cpu_time=True)
     return budgets.policy_under_load(_load_average(), os.cpu_count() or 1, policy)
 
 
