@@ -15,7 +15,7 @@ per-machine), every source file under ``SOURCE_FOLDERS`` (the references, the
 checks, the mistakes, and the probes and comparison the references run
 through), and every case's name, function, probe and inputs. A change to any
 of them is another key, so the stale file is never read (and is removed when
-the new one is written).
+a new one is written, once it has not been written for a day).
 
 The file is untrusted on reading (it lives in a folder others may write to, and
 disks fail): its size is checked before it is read, its SHA-256 must match the
@@ -38,6 +38,7 @@ import os
 import platform
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -49,6 +50,7 @@ from autograder.sandbox.inside import wire
 
 FORMAT = b"autograder-reference-cache 1\n"
 MAX_FILE_BYTES = 256 << 20   # far above any assignment's (a few MB): a larger file is not one of ours
+STALE_AFTER_S = 24 * 3600    # another key's file is removed once it has not been written for this long
 PACKAGE = Path(autograder.__file__).resolve().parent
 # The code whose output is cached: changing any file under these changes the key.
 SOURCE_FOLDERS = ("references", "checks", "mistakes", "sandbox/inside")
@@ -160,9 +162,15 @@ def store(path: Path, key: str, cases, records) -> bool:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        now = time.time()
         for stale in path.parent.glob(f"{path.name.rsplit('-', 1)[0]}-*.bin"):
-            if stale != path:
-                stale.unlink(missing_ok=True)
+            # Another version's file, unless another grader version still uses it (two
+            # checkouts graded side by side would otherwise delete each other's every run).
+            try:
+                if stale != path and now - stale.stat().st_mtime > STALE_AFTER_S:
+                    stale.unlink()
+            except OSError:
+                pass   # removed by another grader meanwhile
     except OSError:
         return False
     return True

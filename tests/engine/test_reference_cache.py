@@ -92,7 +92,18 @@ def test_a_changed_source_or_input_is_another_key_and_the_stale_file_goes(cache,
     _prepare("gradient_check", time_reference)
     assert calls == ["gradient_check"] * 2
     second = list(folder.glob("gradient_check-*.bin"))
-    assert len(second) == 1 and second != first
+    # The first version's file stays while it may still be in use, and goes once it is a day old.
+    assert len(second) == 2 and set(first) < set(second)
+    old = first[0].stat().st_mtime - reference_cache.STALE_AFTER_S - 60
+    os.utime(first[0], (old, old))
+    monkeypatch.setattr(reference_cache, "PACKAGE", tmp_path / "package-2")
+    for sub in reference_cache.SOURCE_FOLDERS:
+        shutil.copytree(package / sub, tmp_path / "package-2" / sub)
+    with open(tmp_path / "package-2" / "checks" / "gradient_check.py", "a") as handle:
+        handle.write("\n# another edit\n")
+    _prepare("gradient_check", time_reference)
+    third = list(folder.glob("gradient_check-*.bin"))
+    assert len(third) == 2 and first[0] not in third
     # An input changed by one ulp is another key too.
     changed = list(cases)
     index, name, value = next((i, k, v) for i, c in enumerate(changed) for k, v in c.inputs.items()
