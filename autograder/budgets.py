@@ -22,6 +22,15 @@ case; the median is used, so one preempted run does not inflate a budget and one
 lucky run does not shrink it. Without usable timings a case falls back to the
 ceiling, as before calibration existed.
 
+Where the child has a cgroup that accounts CPU time, a budget is CPU seconds
+(``Policy.cpu_time``): what the child's processes used, read from the cgroup,
+so other work on the machine cannot eat a correct submission's budget; a
+wall-clock backstop of ``DEFAULT_WALL_BACKSTOP_MULTIPLE`` budgets (at most
+``--timeout``) stops a child that sleeps or blocks without using CPU
+(``sandbox/supervisor/cpu_budget.py`` enforces both). Without such a cgroup a
+budget is wall-clock seconds, with the floor scaled by the machine's load
+(``policy_under_load``) so that a starved correct submission is not cut off.
+
 This module is pure: timings in, budgets and messages out. Measuring the
 reference and enforcing the budget belong to the grader and the launcher.
 """
@@ -39,6 +48,10 @@ import numpy as np
 DEFAULT_MULTIPLE = 20.0        # x the reference's median time on the case
 DEFAULT_FLOOR_S = 1.0          # no budget below this (what an endless loop costs)
 DEFAULT_PER_ITEM_S = 20e-6     # seconds per number the case moves: room for a Python loop over elements
+# A CPU-time budget's wall-clock backstop, in budgets: generous, because on a loaded
+# machine a child gets a fraction of a core (a tenth at load 20 on 2 cores), and
+# only a child that sleeps or blocks, using no CPU, ever meets it.
+DEFAULT_WALL_BACKSTOP_MULTIPLE = 10.0
 
 # What stopped a case, as the result reports it.
 BOUND_FLOOR = "floor"
@@ -49,11 +62,13 @@ BOUND_TIMEOUT = "timeout"
 
 @dataclasses.dataclass(frozen=True)
 class Policy:
-    """How generous budgets are. ``multiple`` >= 1, ``floor_s`` > 0, ``per_item_s`` >= 0."""
+    """How generous budgets are. ``multiple`` >= 1, ``floor_s`` > 0, ``per_item_s`` >= 0;
+    ``cpu_time``: budgets are CPU seconds of the child's cgroup (else wall-clock seconds)."""
 
     multiple: float = DEFAULT_MULTIPLE
     floor_s: float = DEFAULT_FLOOR_S
     per_item_s: float = DEFAULT_PER_ITEM_S
+    cpu_time: bool = False
 
     def __post_init__(self):
         for name, value, least in (("multiple", self.multiple, 1.0), ("floor_s", self.floor_s, 0.0),
@@ -157,6 +172,14 @@ def policy_under_load(load_average: float, cores: int, policy: Policy = Policy()
     return dataclasses.replace(policy, floor_s=policy.floor_s * contention(load_average, cores))
 
 
+def wall_backstop(budget_s: float, timeout: float, multiple: float | None = None) -> float:
+    """Wall-clock seconds after which a case with a CPU-time budget of ``budget_s`` is
+    stopped whatever CPU it used: ``multiple`` (default ``DEFAULT_WALL_BACKSTOP_MULTIPLE``)
+    budgets, at most ``timeout``."""
+    multiple = DEFAULT_WALL_BACKSTOP_MULTIPLE if multiple is None else multiple
+    return min(float(timeout), multiple * float(budget_s))
+
+
 def _duration(seconds: float) -> str:
     if seconds < 1e-3:
         return f"{seconds * 1e6:.0f} µs"
@@ -173,10 +196,13 @@ def stop_message(budget: Budget, timeout: float, policy: Policy = Policy()) -> s
         if budget.reference_s is not None:
             text += f"; the reference takes {_duration(budget.reference_s)} on this test"
         return text + "; the process was killed"
-    why = {BOUND_FLOOR: f"the least any test gets on this machine at its load, {_duration(policy.floor_s)}",
+    floor = (f"the least any test gets, {_duration(policy.floor_s)}" if policy.cpu_time
+             else f"the least any test gets on this machine at its load, {_duration(policy.floor_s)}")
+    why = {BOUND_FLOOR: floor,
            BOUND_REFERENCE: f"{policy.multiple:g} times the reference's {_duration(budget.reference_s or 0.0)}",
            BOUND_ITEMS: f"{_duration(policy.per_item_s)} for each of the {budget.items} numbers the test moves"}
-    text = (f"did not return within this test's time budget of {_duration(budget.seconds)} "
+    kind = "CPU time" if policy.cpu_time else "time"
+    text = (f"did not return within this test's {kind} budget of {_duration(budget.seconds)} "
             f"({why[budget.bound]}")
     if budget.bound != BOUND_REFERENCE:
         text += f"; the reference takes {_duration(budget.reference_s or 0.0)}"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
-import os
 import threading
 import time
 import warnings
@@ -21,12 +20,12 @@ from pathlib import Path
 import numpy as np
 
 from autograder import budgets as time_budgets
-from autograder import checks, replicas
+from autograder import checks, reference_cache, replicas
 from autograder import submission as submission_files
 from autograder.mistakes import catalogue
 from autograder.results import Result, TestResult
 from autograder.sandbox.inside import judging, probes
-from autograder.sandbox.supervisor import launcher, limits as sandbox_limits
+from autograder.sandbox.supervisor import cpu_budget, launcher, limits as sandbox_limits
 from autograder.sandbox.supervisor.isolation import Isolation
 
 
@@ -72,7 +71,7 @@ def _grade(assignment: str, path: Path, options: Options, cases) -> tuple[str, R
         name = _safe_student(path, assignment)
         return name, unreadable(assignment, name, path, cases, str(exc))
 
-    policy = budget_policy()
+    policy = budget_policy(options.isolation)
     planned = [launcher.PlannedCase(c.function, c.probe, c.inputs, budget_s=budget.seconds,
                                     stop_message=time_budgets.stop_message(budget, options.timeout, policy))
                for c, budget in zip(cases, case_budgets(assignment, options, policy), strict=True)]
@@ -118,10 +117,11 @@ def reference_timings(assignment: str) -> list[tuple[list[float], int]]:
     the case moves (``budgets.count_items`` of its inputs and the reference's outputs).
 
     Measured once per grader process and assignment, in the grader (trusted code only),
-    before the first submission's sandbox starts; the batch's threads share it."""
+    before the first submission's sandbox starts; the batch's threads share it. Kept on
+    disk with the judges' reference outputs between runs (``reference_cache``)."""
     with _calibration_lock:
         if assignment not in _calibrations:
-            _calibrations[assignment] = _time_reference(assignment)
+            _calibrations[assignment] = reference_cache.prepare(assignment, _time_reference)
         return _calibrations[assignment]
 
 
@@ -136,9 +136,10 @@ def _time_reference(assignment: str) -> list[tuple[list[float], int]]:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 for _ in range(CALIBRATION_RUNS):
-                    start = time.perf_counter()
+                    # CPU time, as the child's budget is counted (and untouched by other work on the machine).
+                    start = time.thread_time()
                     outputs = probes.PROBES[case.probe](functions.__getitem__, case.inputs)
-                    samples.append(time.perf_counter() - start)
+                    samples.append(time.thread_time() - start)
             items = time_budgets.count_items(case.inputs) + time_budgets.count_items(outputs)
         except Exception:  # noqa: BLE001 - no usable timing: this case keeps --timeout
             samples = []
@@ -146,14 +147,11 @@ def _time_reference(assignment: str) -> list[tuple[list[float], int]]:
     return measured
 
 
-def budget_policy() -> time_budgets.Policy:
-    """The budget policy now: the default floor scaled by the machine's current load
-    (read per submission: the load of a batch changes while it runs)."""
-    try:
-        load = os.getloadavg()[0]
-    except OSError:
-        load = 0.0
-    return time_budgets.policy_under_load(load, os.cpu_count() or 1)
+def budget_policy(isolation: Isolation | None = None) -> time_budgets.Policy:
+    """The budget policy now (``cpu_budget.policy_for``): CPU seconds where each child's
+    cgroup accounts them; else wall seconds with the floor scaled by the machine's current
+    load (read per submission: the load of a batch changes while it runs)."""
+    return cpu_budget.policy_for(isolation or launcher.detect_isolation())
 
 
 def case_budgets(assignment: str, options: Options,
@@ -162,7 +160,7 @@ def case_budgets(assignment: str, options: Options,
     cases = checks.suite(assignment)
     if not options.budgets:
         return [time_budgets.budget_for(None, options.timeout) for _ in cases]
-    policy = policy or budget_policy()
+    policy = policy or budget_policy(options.isolation)
     return [time_budgets.budget_for(samples, options.timeout, policy, items=items)
             for samples, items in reference_timings(assignment)]
 

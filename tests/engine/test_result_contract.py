@@ -23,7 +23,8 @@ from engine_support import EXAMPLES, per_function, run_cli
 
 TOP_KEYS = {"assignment", "student", "submission", "score", "max_score", "status", "message", "isolation", "tests",
             "isolation_detail"}
-DETAIL_KEYS = {"bwrap", "seccomp", "cgroups", "memory_limit", "cpu_limit", "cpu_cores", "processes_tracked_by"}
+DETAIL_KEYS = {"bwrap", "seccomp", "cgroups", "memory_limit", "cpu_limit", "cpu_cores", "processes_tracked_by",
+               "time_budget"}
 TEST_KEYS = {"name", "function", "points", "max_points", "status", "message", "diagnosis", "mistake_id"}
 
 

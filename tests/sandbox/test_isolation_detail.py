@@ -35,7 +35,7 @@ def test_layers_turned_off_are_recorded_as_off(monkeypatch, tmp_path):
     assert result["score"] == result["max_score"] and result["isolation"] == "full"
     assert result["isolation_detail"] == {
         "bwrap": True, "seccomp": False, "cgroups": False, "memory_limit": "per process", "cpu_limit": False,
-        "cpu_cores": None, "processes_tracked_by": "pid namespace"}
+        "cpu_cores": None, "processes_tracked_by": "pid namespace", "time_budget": "wall clock"}
 
 
 def test_all_layers_on_are_recorded_as_on(tmp_path):
@@ -45,3 +45,4 @@ def test_all_layers_on_are_recorded_as_on(tmp_path):
     assert detail["bwrap"] and detail["seccomp"] == (iso.seccomp is not None)
     assert detail["cgroups"] == (iso.cgroups is not None)
     assert detail["cpu_limit"] == bool(iso.cgroups is not None and iso.cgroups.cpu)
+    assert detail["time_budget"] == ("cpu time" if iso.cgroups is not None else "wall clock")

@@ -14,6 +14,7 @@ carry ``"number": N``.
 from __future__ import annotations
 
 import json
+import warnings
 
 MAX_CELLS = 10_000             # more cells than any course notebook by two orders of magnitude
 MAX_JSON_DEPTH = 100           # nbformat needs about 10; outputs and widget metadata add a few
@@ -110,6 +111,10 @@ def python_from_ipython(source: str) -> str:
             return ""
         lines[first] = ""
         source = "\n".join(lines)
+    if is_plain_python(source):
+        # IPython's transformer rewrites only what is not Python; importing it costs a
+        # third of a second per notebook, more than the rest of the conversion.
+        return source
     try:
         from IPython.core.inputtransformer2 import TransformerManager
     except ImportError:  # IPython missing: fall back to neutralising magic lines
@@ -118,6 +123,18 @@ def python_from_ipython(source: str) -> str:
         return TransformerManager().transform_cell(source)
     except Exception:  # a cell IPython cannot parse is left for Python to report
         return source
+
+
+def is_plain_python(source: str) -> bool:
+    """Whether ``source`` compiles as Python as it is (then IPython would leave it as it is:
+    its escapes, ``%``, ``!``, ``?`` and prompts, are syntax errors in Python)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # the cell's own compile, when it runs, warns once
+            compile(source, "<cell>", "exec", dont_inherit=True)
+    except Exception:  # noqa: BLE001 - SyntaxError, ValueError (null bytes), RecursionError, MemoryError...
+        return False
+    return True
 
 
 def _neutralise_magic_lines(source: str) -> str:

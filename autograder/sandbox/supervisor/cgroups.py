@@ -6,6 +6,9 @@ Supports cgroup v1 (one hierarchy per controller, as in most containers run as
 root) and v2 (where the grader's own cgroup lets it create children with the
 controllers). ``pids`` and ``memory`` are required; ``cpu`` is used when the
 hierarchy offers it, and ``Cgroup.cpu_limited`` says whether the quota was set.
+``Cgroup.cpu_seconds()`` is the CPU time all of the child's processes have used
+(``cpu.stat`` ``usage_usec`` in v2, ``cpuacct.usage`` in v1), or None where the
+host does not account it.
 ``Cgroups.probe()`` returns None where no cgroup can be made.
 """
 
@@ -22,6 +25,9 @@ from autograder.sandbox.supervisor.processes import alive
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 CPU_PERIOD_US = 100_000
+# v1 controllers a leaf uses when the host offers them: the CPU quota, and the CPU
+# time accounting that per-test budgets are measured with (cpu_budget.py).
+OPTIONAL_V1 = ("cpu", "cpuacct")
 
 
 def _v1_mounts() -> dict[str, Path]:
@@ -125,17 +131,19 @@ class Cgroups:
         own = cls._own_paths()
         mounts = _v1_mounts()
         dirs = {}
-        for controller in ("pids", "memory", "cpu"):
+        for controller in ("pids", "memory", "cpu", "cpuacct"):
             base = mounts.get(controller, CGROUP_ROOT / controller)
             if controller not in own or not (base / "cgroup.procs").exists():
-                if controller == "cpu":
+                if controller in OPTIONAL_V1:
                     continue
                 return None
+            if controller == "cpuacct" and "cpu" in dirs and mounts.get("cpu") == base:
+                continue   # "cpu,cpuacct" mounted together: the cpu leaf holds cpuacct.usage too
             parent = base / own[controller].lstrip("/") / f"autograder-{os.getpid()}"
             try:
                 parent.mkdir(exist_ok=True)
             except OSError:
-                if controller == "cpu":
+                if controller in OPTIONAL_V1:
                     continue
                 raise
             dirs[controller] = parent
@@ -243,6 +251,22 @@ class Cgroup:
         except (OSError, ValueError):
             pass
         return False
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time used so far by every process that was ever in the cgroup, or None when not accounted."""
+        try:
+            if self.version == 2:
+                for line in (self.leaves["unified"] / "cpu.stat").read_text().splitlines():
+                    if line.startswith("usage_usec "):
+                        return int(line.split()[1]) / 1e6
+                return None
+            for controller in ("cpuacct", "cpu"):   # "cpu,cpuacct" may be one hierarchy
+                usage = self.leaves[controller] / "cpuacct.usage" if controller in self.leaves else None
+                if usage is not None and usage.exists():
+                    return int(usage.read_text()) / 1e9
+        except (OSError, ValueError, IndexError):
+            pass
+        return None
 
     def oom_killed(self) -> bool:
         try:

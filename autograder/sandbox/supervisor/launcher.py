@@ -18,12 +18,11 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 
 import numpy as np
 
 from autograder.sandbox.inside import wire
-from autograder.sandbox.supervisor import detect, oracles
+from autograder.sandbox.supervisor import cpu_budget, detect, oracles
 from autograder.sandbox.supervisor.sandboxes import Isolation
 from autograder.sandbox.supervisor.cell_restarts import SessionLoad
 from autograder.sandbox.supervisor.limits import Limits  # (re-exported: launcher.Limits)
@@ -115,8 +114,8 @@ class _Child:
         except (BrokenPipeError, OSError, ValueError):
             pass
 
-    def _wait_readable(self, deadline: float) -> bool:
-        remaining = deadline - time.monotonic()
+    def _wait_readable(self, deadline) -> bool:
+        remaining = cpu_budget.remaining(deadline)   # a time.monotonic() value, or a case's CaseDeadline
         if remaining <= 0:
             raise TimeoutError
         return bool(self.selector.select(timeout=min(remaining, 1.0)))
@@ -309,13 +308,13 @@ def _read_cases(child: _Child, cases, start, settle, limits) -> int:
     """Read results until the child finishes or fails; return where the next child must start."""
     expected = start
     while expected < len(cases):
-        allowed = min(cases[expected].budget_s or limits.timeout, limits.timeout)   # from its 'start'
+        deadline = cpu_budget.CaseDeadline(child.sandbox, cases[expected].budget_s, limits.timeout)  # from 'start'
         try:
-            header, arrays = child.read_message(time.monotonic() + allowed)
+            header, arrays = child.read_message(deadline.restart())
             kind = header.get("type")
             if kind != "start" or header.get("case") != expected:
                 raise wire.WireError("cases out of order" if kind == "start" else f"unexpected message {kind!r}")
-            header, arrays, case_oracle = oracles.serve(child, cases[expected].inputs, time.monotonic() + allowed)
+            header, arrays, case_oracle = oracles.serve(child, cases[expected].inputs, deadline.restart())
             kind = header.get("type")
             if kind != "result" or header.get("case") != expected:
                 raise wire.WireError(f"unexpected message {kind!r}")
@@ -328,8 +327,7 @@ def _read_cases(child: _Child, cases, start, settle, limits) -> int:
             settle(expected, case_oracle.settle(outcome))
             expected += 1
         except TimeoutError:
-            return _skip_function(cases, settle, expected, "timeout", cases[expected].stop_message or
-                                  f"did not return within {limits.timeout:g} s; the process was killed")
+            return _skip_function(cases, settle, expected, "timeout", deadline.stop_message(cases[expected]))
         except _ChildDied:
             return _skip_function(cases, settle, expected, "error", child.death_note() + " during this test")
         except (wire.WireError, EOFError) as exc:

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import os
 import select
-import time
 
 import numpy as np
 
 from autograder.sandbox.inside import compare, oracle, wire
+from autograder.sandbox.supervisor.cpu_budget import remaining
 
 MAX_REFUSAL_CHARS = 1000
 
@@ -88,10 +88,10 @@ class CaseOracle:
         return outcome
 
 
-def write_reply(stream, writer, data: bytes, deadline: float) -> None:
+def write_reply(stream, writer, data: bytes, deadline) -> None:
     """Write ``data`` to the child's stdin by ``deadline`` (TimeoutError otherwise), without
     blocking on a child that stops reading. A closed pipe is left to the next read to report."""
-    writer.join(max(0.0, deadline - time.monotonic()))   # the plan goes first
+    writer.join(max(0.0, remaining(deadline)))   # the plan goes first
     if writer.is_alive():
         raise TimeoutError
     fd = stream.fileno()
@@ -107,15 +107,15 @@ def write_reply(stream, writer, data: bytes, deadline: float) -> None:
             pass
         except OSError:   # the child is gone: reading its next message says how
             return
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
+        left = remaining(deadline)
+        if left <= 0:
             raise TimeoutError
-        select.select([], [fd], [], min(remaining, 1.0))
+        select.select([], [fd], [], min(left, 1.0))
 
 
-def serve(child, inputs, deadline: float):
+def serve(child, inputs, deadline):
     """After a case's "start": answer its "evaluate" messages until another message comes, by
-    ``deadline``; return that message (header, arrays) and the case's ``CaseOracle``."""
+    ``deadline`` (a ``time.monotonic()`` value or a ``cpu_budget.CaseDeadline``); return that message (header, arrays) and the case's ``CaseOracle``."""
     case_oracle = CaseOracle(inputs)
     header, arrays = child.read_message(deadline)
     while header.get("type") == "evaluate":

@@ -37,7 +37,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.sandbox.supervisor import environment, processes, seccomp
+from autograder.sandbox.supervisor import cpu_budget, environment, processes, seccomp
 from autograder.sandbox.supervisor.bwrap import bwrap_arguments
 from autograder.sandbox.supervisor.cgroups import Cgroups
 
@@ -128,6 +128,8 @@ class Sandbox:
             "cpu_limit": bool(self.cgroup is not None and self.cgroup.cpu_limited),
             "cpu_cores": limits.cpu_cores if self.cgroup is not None and self.cgroup.cpu_limited else None,
             "processes_tracked_by": tracking,
+            # What each test's time budget counts: the cgroup's CPU time, or wall-clock time without one.
+            "time_budget": cpu_budget.clock_of(self.cgroup),
         }
 
     def _find_namespace(self) -> None:
