@@ -200,19 +200,27 @@ def _legends_over_data(fig: Figure, renderer) -> list[str]:
     return faults
 
 
-def legend_below(ax, **kwargs) -> Legend:
+def legend_below(ax, ncol: int = 1, **kwargs) -> Legend:
     """A legend centred under the axes' x label, where at column width it cannot cover data;
-    constrained layout makes room for it. kwargs go to ax.legend (e.g. ncol=2)."""
+    constrained layout makes room for it. Up to ncol columns, fewer when they would be wider
+    than the axes (a legend sticking out sideways makes constrained layout squeeze the axes).
+    kwargs go to ax.legend."""
     fig = ax.figure
     fig.canvas.draw()  # the tick labels and x label must exist to be measured
     renderer = fig.canvas.get_renderer()
     decorations = ax.xaxis.get_tightbbox(renderer)
-    drop = (ax.get_window_extent(renderer).y0 - decorations.y0) / fig.dpi if decorations else 0.0
+    axes_box = ax.get_window_extent(renderer)
+    drop = (axes_box.y0 - decorations.y0) / fig.dpi if decorations else 0.0
     # anchored in axes coordinates, then moved down by the labels' height in inches, which the
     # layout does not change
     below = ax.transAxes + ScaledTranslation(0, -(drop + 0.04), fig.dpi_scale_trans)
-    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=below,
-                     **{"borderaxespad": 0.2, **kwargs})
+    options = {"loc": "upper center", "bbox_to_anchor": (0.5, 0.0), "bbox_transform": below,
+               "borderaxespad": 0.2, **kwargs}
+    for columns in range(max(ncol, 1), 0, -1):
+        legend = ax.legend(ncol=columns, **options)
+        if legend.get_window_extent(renderer).width <= axes_box.width:
+            break
+    return legend
 
 
 def scrolls(fig: Figure) -> Figure:
