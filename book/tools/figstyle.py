@@ -204,24 +204,30 @@ def _legends_over_data(fig: Figure, renderer) -> list[str]:
 
 def legend_below(ax, ncol: int = 1, **kwargs) -> Legend:
     """A legend centred under the axes' x label, where at column width it cannot cover data;
-    constrained layout makes room for it. Up to ncol columns, fewer when they would be wider
-    than the axes (a legend sticking out sideways makes constrained layout squeeze the axes).
+    constrained layout makes room for it. Up to ncol columns, fewer when the legend would stick
+    out far beyond the axes: constrained layout then narrows the axes by the overhang, and a
+    legend much wider than the room beside the y labels would squeeze them to a sliver.
     kwargs go to ax.legend."""
     fig = ax.figure
     # No draw needed: the axis places its tick labels and label when asked for their box, and
-    # their height in inches does not depend on where the layout puts the axes.
+    # their size in inches does not depend on where the layout puts the axes.
     renderer = fig.canvas.get_renderer()
-    decorations = ax.xaxis.get_tightbbox(renderer)
     axes_box = ax.get_window_extent(renderer)
-    drop = (axes_box.y0 - decorations.y0) / fig.dpi if decorations else 0.0
-    # anchored in axes coordinates, then moved down by the labels' height in inches, which the
-    # layout does not change
+    below_axis = ax.xaxis.get_tightbbox(renderer)
+    left_of_axis = ax.yaxis.get_tightbbox(renderer)
+    drop = (axes_box.y0 - below_axis.y0) / fig.dpi if below_axis else 0.0
+    # width the axes will get: its share of the figure minus its y labels and a margin
+    spec = ax.get_subplotspec()
+    share = len(spec.colspan) / spec.get_gridspec().ncols if spec is not None else 1.0
+    room = share * fig.bbox.width - (axes_box.x0 - left_of_axis.x0 if left_of_axis else 0.0) - 0.1 * fig.dpi
+    # anchored in axes coordinates, then moved down by the labels' height in inches
     below = ax.transAxes + ScaledTranslation(0, -(drop + 0.04), fig.dpi_scale_trans)
     options = {"loc": "upper center", "bbox_to_anchor": (0.5, 0.0), "bbox_transform": below,
                "borderaxespad": 0.2, **kwargs}
     for columns in range(max(ncol, 1), 0, -1):
         legend = ax.legend(ncol=columns, **options)
-        if legend.get_window_extent(renderer).width <= axes_box.width:
+        # centred, it may overhang both sides; the axes keep 2 * room - width, at least 90 % of room
+        if legend.get_window_extent(renderer).width <= 1.1 * room:
             break
     return legend
 
