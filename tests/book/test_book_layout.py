@@ -59,7 +59,9 @@ async () => {
   await Promise.all(imgs.map(img => img.complete ? null :
       new Promise(r => { img.addEventListener('load', r); img.addEventListener('error', r); })));
   return imgs.map(img => {
-    const box = img.parentElement, style = getComputedStyle(box);
+    let box = img.parentElement;  // the block that holds it (inline wrappers have no width)
+    while (box.parentElement && box.clientWidth === 0) box = box.parentElement;
+    const style = getComputedStyle(box);
     let scrollBox = false;
     for (let p = box; p && !scrollBox; p = p.parentElement) {
       const o = getComputedStyle(p).overflowX;
