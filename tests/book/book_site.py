@@ -55,12 +55,27 @@ def is_local_url(url: str) -> bool:
     return False
 
 
+def _figstyle():
+    """book/tools/figstyle.py, where the figure sizes and the legibility rule are written once."""
+    import importlib.util
+    import sys
+
+    if "figstyle" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("figstyle", BOOK / "tools" / "figstyle.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["figstyle"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["figstyle"]
+
+
+figstyle = _figstyle()
 # Legibility: CSS pixels are 1/96 inch, so 9 pt (1/72 inch each) is 12 CSS px.
-MIN_DISPLAYED_FONT_PT = 9.0
-MIN_DISPLAYED_FONT_PX = MIN_DISPLAYED_FONT_PT * 96 / 72
+MIN_DISPLAYED_FONT_PT = figstyle.MIN_FONT_PT
+MIN_DISPLAYED_FONT_PX = figstyle.MIN_FONT_CSS_PX
 # Text chunks that book/tools/figstyle.py writes into every figure's PNG.
-PNG_KEY_FONT = "figure-min-font-pt"
-PNG_KEY_DPI = "figure-dpi"
+PNG_KEY_FONT = figstyle.PNG_KEY_FONT
+PNG_KEY_DPI = figstyle.PNG_KEY_DPI
+PNG_KEY_PHONE = figstyle.PNG_KEY_PHONE
 
 
 def displayed_font_px(font_pt: float, dpi: float, displayed_width: float, natural_width: float) -> float:
@@ -73,6 +88,14 @@ def displayed_font_px(font_pt: float, dpi: float, displayed_width: float, natura
     if natural_width <= 0:
         raise ValueError("natural_width must be positive")
     return font_pt * dpi / 72.0 * displayed_width / natural_width
+
+
+def png_phone_behaviour(path: Path) -> str | None:
+    """"fits" or "scrolls" as recorded by figstyle (None when absent)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return (getattr(image, "text", {}) or image.info).get(PNG_KEY_PHONE)
 
 
 def png_font_metadata(path: Path) -> tuple[float, float] | None:

@@ -2,9 +2,14 @@
 
 * At a 390 px wide viewport (a common phone), no page is wider than the screen: wide tables
   and equations scroll inside their own box, long code and words wrap.
-* Every figure a chapter shows was drawn by book/tools/figstyle.py (its PNG records the
-  smallest font and the dpi), and as displayed on a desktop (1280 px viewport) its smallest
-  font is at least 9 pt: font_pt * dpi / 72 * displayed_width / natural_width >= 12 CSS px.
+* Every figure on every page was drawn by book/tools/figstyle.py (its PNG records the smallest
+  font, the dpi and whether it fits the column or scrolls), and as displayed both on the phone
+  and on a desktop (1280 px viewport) its smallest font is at least 9 pt:
+  font_pt * dpi / 72 * displayed_width / natural_width >= 12 CSS px. The widths are measured in
+  the browser and the fonts read from the built images.
+* A figure is never shown larger than it was drawn (one inch is 96 CSS px), on a desktop it is
+  not shrunk either, and the phone column is as wide as figstyle assumes when it checks figures
+  at build time.
 """
 from __future__ import annotations
 
@@ -12,14 +17,15 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from book_site import (MIN_DISPLAYED_FONT_PX, SITE, displayed_font_px, png_font_metadata,
-                       toc_docnames)
+from book_site import (BOOK, MIN_DISPLAYED_FONT_PX, SITE, displayed_font_px, figstyle,
+                       png_font_metadata, png_phone_behaviour, toc_docnames)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 DOCNAMES = toc_docnames()
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": figstyle.PHONE_VIEWPORT_PX, "height": 844}
+DESKTOP = {"width": figstyle.DESKTOP_VIEWPORT_PX, "height": 900}
+SCREENS = {"phone": PHONE, "desktop": DESKTOP}
 
 # After "load": wait for MathJax to typeset (it changes widths), then measure.
 OVERFLOW_JS = """
@@ -52,8 +58,19 @@ async () => {
   for (const img of imgs) img.loading = 'eager';
   await Promise.all(imgs.map(img => img.complete ? null :
       new Promise(r => { img.addEventListener('load', r); img.addEventListener('error', r); })));
-  return imgs.map(img => ({src: img.currentSrc || img.src, shown: img.getBoundingClientRect().width,
-                           natural: img.naturalWidth}));
+  return imgs.map(img => {
+    let box = img.parentElement;  // the block that holds it (inline wrappers have no width)
+    while (box.parentElement && box.clientWidth === 0) box = box.parentElement;
+    const style = getComputedStyle(box);
+    let scrollBox = false;
+    for (let p = box; p && !scrollBox; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      scrollBox = (o === 'auto' || o === 'scroll') && p.clientWidth < img.getBoundingClientRect().width + 1;
+    }
+    return {src: img.currentSrc || img.src, shown: img.getBoundingClientRect().width,
+            natural: img.naturalWidth, scrollBox,
+            room: box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)};
+  });
 }
 """
 
@@ -79,14 +96,18 @@ def _site_file(src: str):
     return SITE / path
 
 
-@pytest.mark.parametrize("docname", [d for d in DOCNAMES if d.startswith("chapters/")])
-def test_figures_are_legible_on_a_desktop(server, new_context, docname):
-    page = _open(server, new_context, DESKTOP, docname)
+def _figures(server, new_context, screen, docname):
+    page = _open(server, new_context, SCREENS[screen], docname)
     figures = page.evaluate(FIGURES_JS)
     page.close()
+    return [fig | {"path": _site_file(fig["src"])} for fig in figures]
+
+
+def legibility_problems(figures: list[dict], screen: str) -> list[str]:
+    """Every way the figures, as measured in the browser, break the rule (see the module doc)."""
     problems = []
     for fig in figures:
-        path = _site_file(fig["src"])
+        path = fig["path"]
         if path.suffix.lower() != ".png":
             continue
         meta = png_font_metadata(path)
@@ -97,9 +118,45 @@ def test_figures_are_legible_on_a_desktop(server, new_context, docname):
         shown_px = displayed_font_px(font_pt, dpi, fig["shown"], fig["natural"])
         if shown_px < MIN_DISPLAYED_FONT_PX - 1e-6:
             problems.append(f"{path.name}: smallest font {font_pt:g} pt drawn at {dpi:g} dpi, image "
-                            f"{fig['natural']} px shown at {fig['shown']:.0f} px -> {shown_px:.1f} CSS px "
-                            f"(< {MIN_DISPLAYED_FONT_PX:g})")
-    assert not problems, f"{docname}: " + "; ".join(problems)
+                            f"{fig['natural']} px shown at {fig['shown']:.0f} CSS px on the {screen} -> "
+                            f"{shown_px:.1f} CSS px (< {MIN_DISPLAYED_FONT_PX:g})")
+        true_width = figstyle.shown_width_css_px(fig["natural"], dpi)
+        if fig["shown"] > true_width + 1:
+            problems.append(f"{path.name}: drawn {true_width:.0f} CSS px wide but blown up to {fig['shown']:.0f}")
+        if png_phone_behaviour(path) == "scrolls" and fig["shown"] > fig["room"] + 1 and not fig["scrollBox"]:
+            problems.append(f"{path.name}: a scrolling figure wider than its column without a box that scrolls")
+    return problems
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+@pytest.mark.parametrize("docname", DOCNAMES)
+def test_figures_are_legible_as_shown(server, new_context, screen, docname):
+    figures = _figures(server, new_context, screen, docname)
+    source = BOOK / f"{docname}.md"
+    if source.is_file() and "plt.show()" in source.read_text(encoding="utf8"):
+        assert figures, f"{docname} draws figures but none was found on the page"
+    problems = legibility_problems(figures, screen)
+    if screen == "desktop":
+        # the desktop column holds every figure drawn to fit the column at its true size
+        for fig in figures:
+            if fig["path"].suffix.lower() == ".png" and png_phone_behaviour(fig["path"]) == "fits":
+                meta = png_font_metadata(fig["path"])
+                true_width = figstyle.shown_width_css_px(fig["natural"], meta[1])
+                if fig["shown"] < true_width - 1:
+                    problems.append(f"{fig['path'].name}: shrunk on a desktop ({true_width:.0f} -> "
+                                    f"{fig['shown']:.0f} CSS px)")
+    assert not problems, f"{docname} on the {screen}: " + "; ".join(problems)
+
+
+def test_phone_column_is_what_figstyle_assumes(server, new_context):
+    """figstyle checks every figure at build time against PHONE_COLUMN_PX; the theme must agree."""
+    docname = next(d for d in DOCNAMES if d.startswith("chapters/"))
+    figures = _figures(server, new_context, "phone", docname)
+    assert figures, docname
+    rooms = {round(fig["room"]) for fig in figures}
+    assert all(abs(room - figstyle.PHONE_COLUMN_PX) <= 1 for room in rooms), (
+        f"figures on a {PHONE['width']} px phone get {sorted(rooms)} CSS px, "
+        f"figstyle.PHONE_COLUMN_PX is {figstyle.PHONE_COLUMN_PX}")
 
 
 def test_momentum_map_is_interactive(server, new_context):
