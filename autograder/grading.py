@@ -25,7 +25,7 @@ from autograder import submission as submission_files
 from autograder.mistakes import catalogue
 from autograder.results import Result, TestResult
 from autograder.sandbox.inside import judging, probes
-from autograder.sandbox.supervisor import cpu_budget, launcher, limits as sandbox_limits
+from autograder.sandbox.supervisor import cpu_budget, detect, launcher, limits as sandbox_limits
 from autograder.sandbox.supervisor.isolation import Isolation
 
 
@@ -151,7 +151,7 @@ def budget_policy(isolation: Isolation | None = None) -> time_budgets.Policy:
     """The budget policy now (``cpu_budget.policy_for``): CPU seconds where each child's
     cgroup accounts them; else wall seconds with the floor scaled by the machine's current
     load (read per submission: the load of a batch changes while it runs)."""
-    return cpu_budget.policy_for(isolation or launcher.detect_isolation())
+    return cpu_budget.policy_for(isolation or detect.detect_isolation())
 
 
 def case_budgets(assignment: str, options: Options,
