@@ -171,11 +171,10 @@ def _mistake_ids() -> dict[tuple[str, str], str]:
 
 
 def mistake_id_of(function: str, verdict) -> str | None:
-    """The catalogue id of the mistake a verdict names (None when it names none, or not a catalogued one)."""
+    """The id of the mistake a verdict names: a catalogued mistake of ``function``, or a generic
+    diagnosis or gradient-check evaluation pattern (``judging.UNCATALOGUED``); None otherwise."""
     explicit = getattr(verdict, "mistake_id", None)
     if explicit:
-        # A generic diagnosis (sign flipped, an input changed in place, ...) keeps its own id; an evaluation
-        # pattern of a gradient check names no catalogue entry of its own.
         known = {m.id for m in catalogue.mistakes_for(function)} | set(judging.UNCATALOGUED)
         return explicit if explicit in known else None
     return _mistake_ids().get((function, verdict.diagnosis)) if verdict.diagnosis else None

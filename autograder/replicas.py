@@ -24,6 +24,7 @@ import secrets
 
 from autograder.sandbox.inside import compare, probes
 from autograder.sandbox.supervisor import launcher
+from autograder.sandbox.supervisor.sandboxes import weakest_protections
 
 # A second part calls the function more often than the first (e.g. two draws against one), so it
 # may take up to this multiple of the case's budget (still capped by the limits' timeout).
@@ -70,7 +71,8 @@ def run_cases(source, cases: list[launcher.PlannedCase], replicas: list[str | No
                                          on_outcome=second_part)
     if session.isolation_detail is not None and replica_session.isolation_detail is not None:
         # A result may only claim the protections that held for every child, this one included.
-        session.isolation_detail = launcher._weakest(session.isolation_detail, replica_session.isolation_detail)
+        session.isolation_detail = weakest_protections(session.isolation_detail,
+                                                           replica_session.isolation_detail)
     return session
 
 

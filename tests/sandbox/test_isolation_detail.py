@@ -46,3 +46,21 @@ def test_all_layers_on_are_recorded_as_on(tmp_path):
     assert detail["cgroups"] == (iso.cgroups is not None)
     assert detail["cpu_limit"] == bool(iso.cgroups is not None and iso.cgroups.cpu)
     assert detail["time_budget"] == ("cpu time" if iso.cgroups is not None else "wall clock")
+
+
+def test_a_submission_claims_only_what_every_child_had():
+    """Two children of one submission: the result claims the weaker of each protection, and
+    wall-clock budgets if any child's budgets were wall-clock time (its cgroup kept no CPU time)."""
+    from autograder.sandbox.supervisor import cpu_budget
+    from autograder.sandbox.supervisor.sandboxes import weakest_protections
+
+    strong = {"bwrap": True, "seccomp": True, "cgroups": True, "memory_limit": "cgroup", "cpu_limit": True,
+              "cpu_cores": 1.0, "processes_tracked_by": "pid namespace", "time_budget": cpu_budget.CPU_TIME}
+    no_cpu_accounting = dict(strong, time_budget=cpu_budget.WALL_CLOCK)
+    no_cgroup = dict(strong, cgroups=False, memory_limit="per process", cpu_limit=False, cpu_cores=None,
+                     time_budget=cpu_budget.WALL_CLOCK)
+    assert weakest_protections(None, strong) == strong
+    assert weakest_protections(strong, strong) == strong
+    for weak in (no_cpu_accounting, no_cgroup):
+        assert weakest_protections(strong, weak) == weak
+        assert weakest_protections(weak, strong) == weak

@@ -23,7 +23,7 @@ import numpy as np
 
 from autograder.sandbox.inside import wire
 from autograder.sandbox.supervisor import cpu_budget, detect, oracles
-from autograder.sandbox.supervisor.sandboxes import Isolation
+from autograder.sandbox.supervisor.sandboxes import Isolation, weakest_protections
 from autograder.sandbox.supervisor.cell_restarts import SessionLoad
 from autograder.sandbox.supervisor.limits import Limits  # (re-exported: launcher.Limits)
 
@@ -55,16 +55,6 @@ class SessionResult:
     isolation: str = "full"
     cell_error_count: int = 0         # cells that raised (cell_errors keeps the first MAX_CELL_ERRORS)
     isolation_detail: dict | None = None   # what held for every child of the session (Sandbox.applied)
-
-
-def _weakest(seen: dict | None, applied: dict) -> dict:
-    """The protections that held for all the children of a session: a result
-    may only claim what every child had (a cgroup can fail to be created for one)."""
-    if seen is None:
-        return dict(applied)
-    if not applied["cgroups"] and seen["cgroups"]:
-        seen, applied = applied, seen
-    return {key: (seen[key] and applied[key]) if isinstance(seen[key], bool) else seen[key] for key in seen}
 
 
 class _ChildDied(Exception):
@@ -270,7 +260,7 @@ def run_cases(cells: list[dict] | SourceFile, cases: list[PlannedCase], limits: 
         nonlocal detail
         plan = _plan_bytes(cells, cases, start, limits, module_name, load_fields, loading.cell_seconds)
         child = _Child(plan, isolation, limits)
-        detail = _weakest(detail, child.sandbox.applied)
+        detail = weakest_protections(detail, child.sandbox.applied)
         return child
 
     while start < len(cases):

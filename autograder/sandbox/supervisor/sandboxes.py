@@ -189,3 +189,16 @@ class Sandbox:
             survivors += processes.sweep_orphans(deadline)
         self.scratch.cleanup()
         return sorted(set(survivors))
+
+
+def weakest_protections(seen: dict | None, applied: dict) -> dict:
+    """The protections that held for all the children of a submission (``Sandbox.applied`` of
+    each): a result may only claim what every child had (a cgroup can fail to be created for one)."""
+    if seen is None:
+        return dict(applied)
+    if not applied["cgroups"] and seen["cgroups"]:
+        seen, applied = applied, seen
+    weakest = {key: (seen[key] and applied[key]) if isinstance(seen[key], bool) else seen[key] for key in seen}
+    if cpu_budget.WALL_CLOCK in (seen.get("time_budget"), applied.get("time_budget")):
+        weakest["time_budget"] = cpu_budget.WALL_CLOCK   # some child's budgets were wall-clock time
+    return weakest
